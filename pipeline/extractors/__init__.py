@@ -1,0 +1,1 @@
+"""Field extractors: one module per field of the output contract."""

@@ -1,0 +1,280 @@
+"""The output contract of chithi: every field any stage emits is defined here, once.
+
+`chithi schema` writes the JSON Schema of these models to `schemas/`; a test keeps the
+committed files in sync. Every extracted item is a `Span` (or has one): `start`/`end`
+are character offsets into `DocumentRecord.text`, so `text[start:end]` is the mention.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+Producer = Literal["rule", "model", "both"]
+DocType = Literal[
+    "ke_hoach", "chi_thi", "cong_van", "chuong_trinh", "nghi_quyet", "quyet_dinh",
+    "thong_tu", "nghi_dinh", "bao_cao", "luat", "thong_bao", "huong_dan", "other",
+]
+Level = Literal["central", "province", "district", "commune"]
+IssuerKind = Literal["party", "government", "assembly", "front", "other"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Span(Model):
+    """A half-open character interval [start, end) of `DocumentRecord.text`."""
+
+    start: int = Field(ge=0, description="Offset of the first character of the mention.")
+    end: int = Field(ge=0, description="Offset one past the last character of the mention.")
+    repaired: bool = Field(
+        default=False, description="True when the mention overlaps text changed by the repair stage."
+    )
+
+
+class Mention(Span):
+    text: str = Field(description="The mention as it stands in `text[start:end]`.")
+
+
+# --------------------------------------------------------------------------- source
+class PageInfo(Model):
+    number: int = Field(ge=1, description="1-based page number in the source file.")
+    method: Literal["text", "ocr"] = Field(description="Text layer (pdfplumber) or Tesseract OCR.")
+    ocr_confidence: float | None = Field(
+        default=None, description="Mean Tesseract word confidence (0–100) for OCRed pages."
+    )
+    chars: int = Field(default=0, description="Characters the page contributed before repair.")
+
+
+class Source(Model):
+    path: str | None = Field(description="Input path, or null for text given directly.")
+    sha256: str = Field(description="SHA-256 of the input file's bytes (or of the UTF-8 text).")
+    index: int = Field(default=0, ge=0, description="Position of this document within the file.")
+    count: int = Field(default=1, ge=1, description="Number of documents found in the file.")
+    format: str = Field(description="txt, md, docx, pdf, image or text.")
+    encoding: str | None = Field(default=None, description="Detected text encoding (text files).")
+    legacy_encoding: str | None = Field(
+        default=None, description="TCVN3 or VNI when the text was converted from a legacy font encoding."
+    )
+    pages: int = Field(default=1, ge=0, description="Number of pages (1 for text files).")
+    ocr_pages: list[int] = Field(default_factory=list, description="1-based numbers of pages that were OCRed.")
+    ocr_confidence: float | None = Field(default=None, description="Mean OCR confidence over OCRed pages.")
+    page_info: list[PageInfo] = Field(default_factory=list)
+    span: Span | None = Field(
+        default=None, description="Where this document lies in the whole file's repaired text."
+    )
+
+
+# ------------------------------------------------------------------------- metadata
+class Issuer(Model):
+    name: str | None = None
+    level: Level | None = None
+    kind: IssuerKind | None = None
+
+
+class Signer(Model):
+    name: str | None = None
+    title: str | None = Field(default=None, description="E.g. 'PHÓ BÍ THƯ', 'CHỦ TỊCH'.")
+    on_behalf: str | None = Field(default=None, description="'T/M BAN THƯỜNG VỤ', 'TM. ỦY BAN NHÂN DÂN', 'KT. …'.")
+
+
+class Recipient(Mention):
+    list: Literal["kinh_gui", "noi_nhan"] = Field(description="'Kính gửi' or 'Nơi nhận'.")
+
+
+class DocumentInfo(Model):
+    doc_type: DocType | None = None
+    number: str | None = Field(default=None, description="Document code, e.g. '157-KH/TU'.")
+    issued_date: str | None = Field(default=None, description="ISO date YYYY-MM-DD.")
+    place: str | None = None
+    province: str | None = Field(default=None, description="Province the issuer belongs to.")
+    issuer: Issuer = Field(default_factory=Issuer)
+    title: str | None = Field(default=None, description="The subject line under the document type.")
+    signer: Signer = Field(default_factory=Signer)
+    recipients: list[Recipient] = Field(default_factory=list)
+    evidence: dict[str, Span] = Field(
+        default_factory=dict,
+        description="Where each metadata field was read: field name → span of its mention.",
+    )
+
+
+class Reference(Mention):
+    doc_type: DocType | None = None
+    number: str | None = None
+    date: str | None = Field(default=None, description="ISO date of the referenced document.")
+    issuer: str | None = None
+
+
+class Section(Span):
+    id: str = Field(description="Stable path id such as 'II.3.b'.")
+    number: str = Field(description="The marker as written: 'II', '3', '1.2', 'b', '-'.")
+    style: Literal["roman", "arabic", "decimal", "letter", "dash", "plus"] = "arabic"
+    level: int = Field(ge=1)
+    heading: str = Field(default="", description="Heading text after the marker (first line or sentence).")
+    heading_start: int | None = None
+    heading_end: int | None = None
+    role: str | None = Field(
+        default=None,
+        description="What the section is about when recognised: purpose, targets, tasks, organisation, funding.",
+    )
+    children: list[Section] = Field(default_factory=list)
+
+
+class Repair(Span):
+    kind: Literal["legacy_encoding", "diacritics", "ocr_garble", "code", "date", "normalize"]
+    original: str = Field(description="Text before repair.")
+    replacement: str = Field(description="Text after repair: equals text[start:end].")
+    confidence: float = Field(ge=0, le=1)
+
+
+# ----------------------------------------------------------------------- extractors
+class Extracted(Span):
+    source: Producer = "rule"
+    confidence: float = Field(default=1.0, ge=0, le=1)
+
+
+class Market(Extracted):
+    code: str | None = Field(description="ISO 3166-1 alpha-2, a region code (ASEAN, EU, MIDDLE_EAST…), or null for a criterion.")
+    kind: Literal["country", "region", "criterion"] = "country"
+    name: str = Field(description="Canonical Vietnamese name, or the criterion phrase.")
+    mentions: list[Mention] = Field(default_factory=list)
+
+
+class Target(Extracted):
+    metric: str = Field(description="workers_sent, share_high_income_markets, quota, labour_force, …")
+    value: float | None = None
+    value_max: float | None = None
+    comparator: Literal["=", ">", ">=", "<", "<=", "≈"] = "="
+    unit: str | None = Field(default=None, description="person, percent, VND, course, …")
+    frequency: Literal["year", "month", "quarter"] | None = None
+    period_start: int | None = None
+    period_end: int | None = None
+    scope: str | None = Field(default=None, description="Province, district, 'per commune', …")
+    text: str = ""
+    section_id: str | None = None
+    table: int | None = Field(default=None, description="Index of the quota table the row belongs to.")
+
+
+class Check(Span):
+    kind: str = Field(description="E.g. 'quota_sum': table rows add up to the total row.")
+    passed: bool
+    expected: float | None = None
+    actual: float | None = None
+    difference: float | None = None
+    message: str = ""
+
+
+class Agency(Extracted):
+    name: str = Field(description="Canonical name, abbreviations expanded.")
+    level: Level | None = None
+    kind: str | None = Field(default=None, description="Body type from the gazetteer (ubnd, so, ban_dang, …).")
+    roles: list[Literal["lead", "cooperate", "requested", "report_to", "mentioned"]] = Field(default_factory=list)
+    mentions: list[Mention] = Field(default_factory=list)
+
+
+class Task(Extracted):
+    id: str = Field(description="Section id of the item.")
+    section_id: str | None = None
+    title: str = ""
+    text: str = ""
+    lead: list[str] = Field(default_factory=list)
+    cooperating: list[str] = Field(default_factory=list)
+    deadline: str | None = None
+
+
+class Deadline(Extracted):
+    date: str | None = Field(default=None, description="ISO date when the text gives one.")
+    recurrence: str | None = Field(default=None, description="six_monthly, yearly, quarterly, monthly, …")
+    what: str | None = None
+    agency: str | None = None
+    report_to: str | None = None
+    text: str = ""
+
+
+class Funding(Extracted):
+    kind: str = Field(description="central_budget, local_budget, enterprise, worker, credit, other_lawful, …")
+    amount: float | None = None
+    unit: str | None = None
+    text: str = ""
+
+
+class DocumentRecord(Model):
+    schema_version: str = SCHEMA_VERSION
+    pipeline_version: str = ""
+    source: Source
+    text: str = Field(description="Final repaired text; every offset points into it.")
+    document: DocumentInfo = Field(default_factory=DocumentInfo)
+    references: list[Reference] = Field(default_factory=list)
+    sections: list[Section] = Field(default_factory=list)
+    repairs: list[Repair] = Field(default_factory=list)
+    markets: list[Market] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list)
+    agencies: list[Agency] = Field(default_factory=list)
+    tasks: list[Task] = Field(default_factory=list)
+    deadlines: list[Deadline] = Field(default_factory=list)
+    funding: list[Funding] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+
+# ----------------------------------------------------------------------- comparison
+class Evidence(Span):
+    section_id: str | None = None
+    quote: str
+    score: float
+
+
+class ProvisionResult(Model):
+    id: str
+    group: str
+    title: str
+    status: Literal["covered", "partial", "missing"]
+    score: float
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class Addition(Span):
+    section_id: str | None = None
+    quote: str
+    targets: list[str] = Field(default_factory=list)
+    markets: list[str] = Field(default_factory=list)
+
+
+class GroupCoverage(Model):
+    group: str
+    title: str = ""
+    covered: int
+    partial: int
+    missing: int
+    coverage: float
+
+
+class ComparisonSummary(Model):
+    overall: float
+    groups: list[GroupCoverage]
+    predates_reference: bool | None = None
+    plan_date: str | None = None
+    reference_date: str | None = None
+
+
+class Comparison(Model):
+    schema_version: str = SCHEMA_VERSION
+    plan: Source
+    plan_document: DocumentInfo
+    against: str = Field(description="Reference id (e.g. 'directive-20') or the path of another plan.")
+    provisions: list[ProvisionResult]
+    additions: list[Addition] = Field(default_factory=list)
+    summary: ComparisonSummary
+
+
+class ErrorRecord(Model):
+    """One line of a batch's errors.jsonl."""
+
+    path: str
+    stage: str
+    error: str = Field(description="Error class name.")
+    message: str

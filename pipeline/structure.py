@@ -1,0 +1,11 @@
+"""Stage `sections` (STUB: returns the record unchanged; to be implemented)."""
+
+from __future__ import annotations
+
+from .registry import stage
+from .schema import DocumentRecord
+
+
+@stage("sections")
+def sections(record: DocumentRecord) -> DocumentRecord:
+    return record

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Set up chithi on a fresh Debian/Ubuntu machine: system packages (Tesseract with the
+# Vietnamese model, poppler) when missing, then .venv with the package and its test tools.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v tesseract >/dev/null || need+=(tesseract-ocr)
+[ -e /usr/share/tesseract-ocr/5/tessdata/vie.traineddata ] || ls /usr/share/tesseract-ocr/*/tessdata/vie.traineddata >/dev/null 2>&1 || need+=(tesseract-ocr-vie)
+ls /usr/share/tesseract-ocr/*/tessdata/eng.traineddata >/dev/null 2>&1 || need+=(tesseract-ocr-eng)
+command -v pdftoppm >/dev/null || need+=(poppler-utils)
+fc-list 2>/dev/null | grep -qi "DejaVu Sans" || need+=(fonts-dejavu-core)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "chithi setup: installing system packages: ${need[*]}"
+  sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
+  $sudo_ apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq "${need[@]}"
+fi
+
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[dev]"
+echo "chithi setup: done. Try: .venv/bin/chithi --help"
