@@ -226,6 +226,9 @@ class Evidence(Span):
     section_id: str | None = None
     quote: str
     score: float
+    before: str = Field(default="", description="Plan text just before the quote, for showing it in context.")
+    after: str = Field(default="", description="Plan text just after the quote.")
+    cues: list[str] = Field(default_factory=list, description="Cue phrases of the provision found in the quote.")
 
 
 class ProvisionResult(Model):
@@ -234,6 +237,7 @@ class ProvisionResult(Model):
     title: str
     status: Literal["covered", "partial", "missing"]
     score: float
+    text: str = Field(default="", description="The provision's wording in the reference.")
     evidence: list[Evidence] = Field(default_factory=list)
 
 
@@ -266,6 +270,7 @@ class Comparison(Model):
     plan: Source
     plan_document: DocumentInfo
     against: str = Field(description="Reference id (e.g. 'directive-20') or the path of another plan.")
+    reference_title: str = Field(default="", description="Number and title of the reference document.")
     provisions: list[ProvisionResult]
     additions: list[Addition] = Field(default_factory=list)
     summary: ComparisonSummary
