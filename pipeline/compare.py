@@ -1,0 +1,579 @@
+"""Stage `compare`: check a local plan against Directive 20-CT/TW (or against the plan it implements).
+
+The plan is cut into passages (sentences and list items, each tagged with the section it
+sits in). Each provision of the reference is scored against every window of one or two
+consecutive passages by three kinds of evidence, all computed on diacritic-stripped,
+lower-cased text so that repaired or half-repaired OCR still matches:
+
+* cue phrases: the share of the provision's cue phrases found in the window, exactly or
+  fuzzily (rapidfuzz `partial_ratio`, for OCR damage);
+* lexical: TF-IDF cosine over syllable unigrams and bigrams, IDF taken over the plan's
+  passages, with the reference's stop phrases (the fixed wording that every sentence
+  repeats) removed;
+* fuzzy: rapidfuzz `token_set_ratio` between the provision's wording and the window,
+  computed for the best few windows only.
+
+A weighted sum of the three is the window's score; a provision's score is its best
+window's, and thresholds (data/compare.json, calibrated on corpus/gold/compare) turn it
+into covered / partial / missing. Body passages that match no provision are reported as
+additions, with the targets and markets the extractors found in them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ChithiError
+from .schema import (
+    Addition,
+    Comparison,
+    ComparisonSummary,
+    DocumentRecord,
+    Evidence,
+    GroupCoverage,
+    ProvisionResult,
+    Section,
+)
+
+REFERENCE_DIR = Path(__file__).resolve().parents[1] / "corpus" / "reference"
+PLAN_TYPES = ("ke_hoach", "chuong_trinh", "chi_thi", "nghi_quyet", "cong_van")
+
+
+# --------------------------------------------------------------------------- settings
+@cache
+def settings() -> dict:
+    return json.loads(resources.files("pipeline").joinpath("data/compare.json").read_text("utf-8"))
+
+
+# ------------------------------------------------------------------------ text folding
+def fold(text: str) -> str:
+    """Lower-case, strip diacritics (đ → d), keep letters and digits separated by single spaces."""
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.findall(r"[a-z0-9]+", plain))
+
+
+def _strip_stop_phrases(folded: str, stop_phrases: tuple[str, ...]) -> str:
+    """Replace the reference's fixed wording by a break, so it adds no terms and joins no bigrams."""
+    padded = f" {folded} "
+    for phrase in stop_phrases:
+        padded = padded.replace(f" {phrase} ", " | ")
+    return padded.strip()
+
+
+def _terms(folded: str) -> Counter:
+    """Syllable unigrams and bigrams; '|' marks a break that no bigram crosses."""
+    counts: Counter = Counter()
+    for chunk in folded.split("|"):
+        syllables = chunk.split()
+        counts.update(syllables)
+        counts.update(f"{a}_{b}" for a, b in zip(syllables, syllables[1:]))
+    return counts
+
+
+# ------------------------------------------------------------------------- reference
+@dataclass(frozen=True)
+class Provision:
+    id: str
+    group: str
+    title: str
+    text: str
+    cues: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Reference:
+    id: str
+    title: str
+    date: str | None
+    groups: dict[str, str]
+    provisions: tuple[Provision, ...]
+    stop_phrases: tuple[str, ...]
+
+
+def load_reference(name: str | Path) -> Reference:
+    """A reference by id (`directive-20` → corpus/reference/directive-20.json) or by JSON path."""
+    path = Path(name)
+    if path.suffix != ".json":
+        path = REFERENCE_DIR / f"{name}.json"
+    if not path.is_file():
+        known = sorted(p.stem for p in REFERENCE_DIR.glob("*.json"))
+        raise ChithiError(str(name), f"no such reference or plan file (known references: {', '.join(known)})", "compare")
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        return _reference_from_data(data)
+    except (json.JSONDecodeError, KeyError, TypeError) as err:
+        raise ChithiError(str(path), f"not a valid reference file ({type(err).__name__}: {err})", "compare") from None
+
+
+def _reference_from_data(data: dict) -> Reference:
+    doc = data.get("document", {})
+    provisions = tuple(
+        Provision(p["id"], p["group"], p["title"], p["text"], tuple(p.get("cues", ())))
+        for p in data["provisions"]
+    )
+    return Reference(
+        id=data["id"],
+        title=" ".join(x for x in (doc.get("number"), doc.get("title")) if x),
+        date=doc.get("issued_date"),
+        groups={g["id"]: g["title"] for g in data.get("groups", [])},
+        provisions=provisions,
+        stop_phrases=tuple(fold(s) for s in data.get("stop_phrases", ())),
+    )
+
+
+@cache
+def _directive_stop_phrases() -> tuple[str, ...]:
+    """The fixed wording of Directive 20, reused when another plan is the reference."""
+    return load_reference("directive-20").stop_phrases
+
+
+# --------------------------------------------------------------------------- passages
+_BOUNDARY = re.compile(
+    r"(?<=[.;:!?])[ \t]*\n?[ \t]*(?=\S)"              # end of a sentence or clause
+    r"|\n[ \t]*\n\s*(?=[#*\-+•\dA-ZĐÀ-Ỹ])"             # a blank line before a new block
+    r"|\n(?=[ \t]*(?:[#]|\*\*|[-+•][ \t]|[IVX]+\.[ \t]|\d+(?:\.\d+)*\.[ \t]|[a-zđ]\)[ \t]))"  # a list item
+)
+_MARKER_ONLY = re.compile(r"^[\s#*]*(?:[IVXivx]+|\d+(?:\.\d+)*|[a-zđ]|[A-ZĐ])[.)]$|^[\s#*]*\S{1,3}\.$")
+_ROMAN_HEADING = re.compile(r"^[\s#*]*[IVX]+\.\s")
+
+
+@dataclass
+class Passage:
+    start: int
+    end: int
+    folded: str
+    section_id: str | None = None
+
+
+def split_passages(text: str) -> list[tuple[int, int]]:
+    """Sentence- and list-item-sized (start, end) spans of `text`, whitespace trimmed."""
+    spans, start = [], 0
+    for match in _BOUNDARY.finditer(text):
+        if match.start() <= start or _MARKER_ONLY.match(text[start:match.start()]):
+            continue  # "1." or "II." alone is a marker, not a sentence
+        spans.append(_trim(text, start, match.start()))
+        start = match.end()
+    spans.append(_trim(text, start, len(text)))
+    return [(s, e) for s, e in spans if e > s]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _flatten(sections: list[Section]) -> list[Section]:
+    out = []
+    for section in sections:
+        out.append(section)
+        out.extend(_flatten(section.children))
+    return out
+
+
+def _section_at(sections: list[Section], offset: int) -> str | None:
+    """The deepest section containing `offset`."""
+    best = None
+    for section in sections:
+        if section.start <= offset < section.end and (best is None or section.level >= best.level):
+            best = section
+    return best.id if best else None
+
+
+def passages_of(record: DocumentRecord) -> list[Passage]:
+    sections = _flatten(record.sections)
+    return [
+        Passage(start, end, fold(record.text[start:end]), _section_at(sections, start))
+        for start, end in split_passages(record.text)
+    ]
+
+
+# ---------------------------------------------------------------------------- scoring
+@dataclass
+class Window:
+    first: int
+    last: int  # inclusive passage indices
+
+
+class Scorer:
+    """Scores every provision against every window of one or two consecutive passages."""
+
+    def __init__(self, passages: list[Passage], reference: Reference):
+        self.passages = passages
+        self.reference = reference
+        self.conf = settings()
+        self.windows = [
+            Window(i, min(i + k, len(passages)) - 1)
+            for k in range(1, self.conf["window_sentences"] + 1)
+            for i in range(len(passages) - k + 1)
+        ]
+        self._prepare_terms()
+        self._prepare_cues()
+
+    # -- lexical
+    def _prepare_terms(self) -> None:
+        stops = self.reference.stop_phrases
+        self.passage_terms = [_terms(_strip_stop_phrases(p.folded, stops)) for p in self.passages]
+        df: Counter = Counter()
+        for terms in self.passage_terms:
+            df.update(terms.keys())
+        n = len(self.passages)
+        self.idf = lambda term: math.log((n + 1) / (df.get(term, 0) + 1)) + 1.0
+        self.window_terms = [self._window_counter(w) for w in self.windows]
+        self.window_norms = np.array([self._norm(c) for c in self.window_terms])
+
+    def _window_counter(self, window: Window) -> Counter:
+        if window.first == window.last:
+            return self.passage_terms[window.first]
+        total: Counter = Counter()
+        for i in range(window.first, window.last + 1):
+            total.update(self.passage_terms[i])
+        return total
+
+    def _weight(self, term: str, count: int) -> float:
+        return (1.0 + math.log(count)) * self.idf(term)
+
+    def _norm(self, counts: Counter) -> float:
+        return math.sqrt(sum(self._weight(t, c) ** 2 for t, c in counts.items())) or 1.0
+
+    def lexical(self, provision: Provision) -> np.ndarray:
+        """TF-IDF cosine of the provision (wording and cues) with every window."""
+        query = _terms(_strip_stop_phrases(fold(provision.text + " | " + " | ".join(provision.cues)),
+                                           self.reference.stop_phrases))
+        weights = {t: self._weight(t, c) for t, c in query.items()}
+        qnorm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        dots = np.array([
+            sum(w * self._weight(t, counts[t]) for t, w in weights.items() if t in counts)
+            for counts in self.window_terms
+        ])
+        return dots / (self.window_norms * qnorm)
+
+    # -- cue phrases
+    def _prepare_cues(self) -> None:
+        from rapidfuzz import fuzz, process
+
+        self.cue_list = sorted({fold(c) for p in self.reference.provisions for c in p.cues if fold(c)})
+        self.cue_index = {c: i for i, c in enumerate(self.cue_list)}
+        texts = [f" {p.folded} " for p in self.passages]
+        exact = np.array([[1.0 if f" {cue} " in t else 0.0 for t in texts] for cue in self.cue_list])
+        cutoff = self.conf["fuzzy_cue_min"]
+        fuzzy = process.cdist(self.cue_list, texts, scorer=fuzz.partial_ratio, score_cutoff=cutoff, dtype=np.float32)
+        # A fuzzy hit (OCR-damaged cue) counts less than an exact one, and only above the cut-off.
+        fuzzy_hits = np.where(fuzzy >= cutoff, 0.5 + 0.4 * (fuzzy - cutoff) / max(100 - cutoff, 1), 0.0)
+        hits = np.maximum(exact, fuzzy_hits) if len(texts) else exact
+        # A window holds a cue when any of its passages does.
+        self.cue_hits = np.stack([hits[:, w.first:w.last + 1].max(axis=1) for w in self.windows], axis=1) \
+            if self.windows else np.zeros((len(self.cue_list), 0))
+
+    def cues(self, provision: Provision) -> np.ndarray:
+        """Share of the provision's cue phrases present in each window, saturating at `cue_saturation`."""
+        rows = [self.cue_index[fold(c)] for c in provision.cues if fold(c) in self.cue_index]
+        if not rows:
+            return np.zeros(len(self.windows))
+        share = self.cue_hits[rows].mean(axis=0)
+        return np.minimum(1.0, share / self.conf["cue_saturation"])
+
+    def found_cues(self, provision: Provision, window_index: int) -> list[str]:
+        return [c for c in provision.cues
+                if fold(c) in self.cue_index and self.cue_hits[self.cue_index[fold(c)], window_index] >= 0.5]
+
+    # -- combination
+    def score(self, provision: Provision) -> tuple[np.ndarray, np.ndarray]:
+        """(combined score of every window, cue+lexical score used to rank candidates)."""
+        from rapidfuzz import fuzz
+
+        w = self.conf["weights"]
+        cue, lexical = self.cues(provision), self.lexical(provision)
+        base = (w["cue"] * cue + w["lexical"] * lexical)
+        combined = base / (w["cue"] + w["lexical"] + w["fuzzy"])
+        if not len(combined):
+            return combined, base
+        wording = _strip_stop_phrases(fold(provision.text), self.reference.stop_phrases).replace("|", " ")
+        for i in np.argsort(-base)[: self.conf["fuzzy_candidates"]]:
+            window = self.windows[i]
+            text = " ".join(p.folded for p in self.passages[window.first:window.last + 1])
+            similarity = fuzz.token_set_ratio(wording, _strip_stop_phrases(text, self.reference.stop_phrases)
+                                              .replace("|", " ")) / 100
+            combined[i] = (base[i] + w["fuzzy"] * similarity) / (w["cue"] + w["lexical"] + w["fuzzy"])
+        return combined, base / (w["cue"] + w["lexical"])
+
+
+def status_of(score: float, thresholds: dict | None = None) -> str:
+    thresholds = thresholds or settings()["thresholds"]
+    if score >= thresholds["covered"]:
+        return "covered"
+    if score >= thresholds["partial"]:
+        return "partial"
+    return "missing"
+
+
+# --------------------------------------------------------------------------- evidence
+def _context(text: str, start: int, end: int, chars: int) -> tuple[str, str]:
+    before = text[max(0, start - chars):start]
+    after = text[end:end + chars]
+    if start - chars > 0 and " " in before:
+        before = "…" + before[before.index(" ") + 1:]
+    if end + chars < len(text) and " " in after:
+        after = after[:after.rindex(" ")] + "…"
+    return before, after
+
+
+def _overlaps_repair(record: DocumentRecord, start: int, end: int) -> bool:
+    return any(r.start < end and start < r.end for r in record.repairs)
+
+
+def _evidence(record: DocumentRecord, scorer: Scorer, provision: Provision, scores: np.ndarray) -> list[Evidence]:
+    conf = settings()
+    floor = conf["thresholds"]["partial"]
+    taken: list[tuple[int, int]] = []
+    out = []
+    for i in np.argsort(-scores):
+        if scores[i] < floor or len(out) >= conf["max_evidence"]:
+            break
+        window = scorer.windows[i]
+        if any(window.first <= b and a <= window.last for a, b in taken):
+            continue
+        taken.append((window.first, window.last))
+        first, last = scorer.passages[window.first], scorer.passages[window.last]
+        before, after = _context(record.text, first.start, last.end, conf["context_chars"])
+        out.append(Evidence(
+            start=first.start, end=last.end, repaired=_overlaps_repair(record, first.start, last.end),
+            section_id=first.section_id, quote=record.text[first.start:last.end], score=round(float(scores[i]), 3),
+            before=before, after=after, cues=scorer.found_cues(provision, int(i)),
+        ))
+    return out
+
+
+# --------------------------------------------------------------------------- additions
+def _body_range(record: DocumentRecord, passages: list[Passage]) -> tuple[int, int]:
+    """Passage indices of the plan's body: from its first top-level heading to the closing formula."""
+    conf = settings()
+    first = 0
+    if record.sections:
+        top = min(s.start for s in record.sections)
+        first = next((i for i, p in enumerate(passages) if p.end > top), 0)
+    else:
+        first = next((i for i, p in enumerate(passages) if _ROMAN_HEADING.match(record.text[p.start:p.end])), 0)
+    ends = [fold(x) for x in conf.get("body_end_phrases", [])]
+    last = next((i for i, p in enumerate(passages) if i > first and any(p.folded.startswith(e) for e in ends)),
+                len(passages))
+    return first, last
+
+
+def _labels_in(record: DocumentRecord, start: int, end: int) -> tuple[list[str], list[str]]:
+    inside = lambda s: start <= s.start and s.end <= end  # noqa: E731
+    targets = [t.text or f"{t.metric} {t.value}" for t in record.targets if inside(t)]
+    markets = [m.name for m in record.markets if inside(m) or any(inside(x) for x in m.mentions)]
+    return targets, list(dict.fromkeys(markets))
+
+
+def _additions(record: DocumentRecord, scorer: Scorer, best_single: np.ndarray,
+               evidence: list[Evidence]) -> list[Addition]:
+    conf = settings()
+    used = [(e.start, e.end) for e in evidence]
+    first, last = _body_range(record, scorer.passages)
+    chosen = [
+        i for i in range(first, last)
+        if len(scorer.passages[i].folded.split()) >= conf["addition_min_tokens"]
+        and best_single[i] < conf["thresholds"]["partial"]
+        and not any(s < scorer.passages[i].end and scorer.passages[i].start < e for s, e in used)
+    ]
+    out: list[Addition] = []
+    for run in _runs(chosen, scorer.passages):
+        start, end = scorer.passages[run[0]].start, scorer.passages[run[-1]].end
+        targets, markets = _labels_in(record, start, end)
+        out.append(Addition(start=start, end=end, repaired=_overlaps_repair(record, start, end),
+                            section_id=scorer.passages[run[0]].section_id, quote=record.text[start:end],
+                            targets=targets, markets=markets))
+    return out
+
+
+def _runs(indices: list[int], passages: list[Passage], max_chars: int = 900) -> list[list[int]]:
+    """Group consecutive passage indices of the same section into runs of readable length."""
+    runs: list[list[int]] = []
+    for i in indices:
+        if runs and runs[-1][-1] == i - 1 and passages[i].section_id == passages[runs[-1][0]].section_id \
+                and passages[i].end - passages[runs[-1][0]].start <= max_chars:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+# ---------------------------------------------------------------------- plan as reference
+def reference_from_plan(record: DocumentRecord, name: str) -> Reference:
+    """Turn a (provincial) plan into a reference: its task and target sections become provisions."""
+    sections = _flatten(record.sections)
+    roles = {"tasks", "targets"}
+    chosen = [s for s in sections if s.role in roles]
+    items = [leaf for s in chosen for leaf in (_leaves(s) or [s])]
+    if items:
+        groups = {s.id: s.heading for s in chosen}
+        units = [(s.id, _group_of(s.id, groups), s.heading, record.text[s.start:s.end]) for s in items]
+    else:
+        groups, units = _blocks_as_units(record)
+    stops = _directive_stop_phrases()
+    all_terms = [_terms(_strip_stop_phrases(fold(text), stops)) for *_, text in units]
+    provisions = tuple(
+        Provision(pid, group, heading or _first_words(text), text, _auto_cues(i, all_terms))
+        for i, (pid, group, heading, text) in enumerate(units)
+        if len(fold(text).split()) >= 8
+    )
+    title = " ".join(x for x in (record.document.number, record.document.title) if x) or name
+    return Reference(name, title, record.document.issued_date, groups, provisions, stops)
+
+
+def _leaves(section: Section) -> list[Section]:
+    if not section.children:
+        return []
+    return [leaf for child in section.children for leaf in (_leaves(child) or [child])]
+
+
+def _group_of(section_id: str, groups: dict[str, str]) -> str:
+    matches = [g for g in groups if section_id == g or section_id.startswith(g + ".")]
+    return min(matches, key=len) if matches else section_id.split(".")[0]
+
+
+def _first_words(text: str, n: int = 12) -> str:
+    words = text.split()
+    return " ".join(words[:n]) + (" …" if len(words) > n else "")
+
+
+def _blocks_as_units(record: DocumentRecord) -> tuple[dict[str, str], list[tuple[str, str, str, str]]]:
+    """Without sections: list items of the body, grouped under the roman-numbered heading above them."""
+    text = record.text
+    starts = [m.start() for m in re.finditer(r"(?m)^[ \t#*]*(?:[IVX]+\.|\d+(?:\.\d+)*\.|[a-zđ]\)|[-+•])[ \t]", text)]
+    groups: dict[str, str] = {}
+    units = []
+    group = "0"
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(text)
+        block = text[start:end].strip()
+        first_line = block.splitlines()[0] if block else ""
+        if _ROMAN_HEADING.match(first_line):
+            group = first_line.strip(" #*").split(".")[0]
+            groups[group] = first_line.strip(" #*")
+            continue
+        units.append((f"{group}.{len(units) + 1}", group, "", block))
+    return groups, units
+
+
+def _auto_cues(index: int, all_terms: list[Counter], n: int | None = None) -> tuple[str, ...]:
+    """The unit's most distinctive bigrams (rare in the other units), as folded phrases."""
+    n = n or settings()["auto_cues"]
+    total = len(all_terms)
+    df: Counter = Counter()
+    for terms in all_terms:
+        df.update(t for t in terms if "_" in t)
+    own = [t for t in all_terms[index] if "_" in t and not any(ch.isdigit() for ch in t)]
+    ranked = sorted(own, key=lambda t: (-(math.log((total + 1) / (df[t] + 1)) * all_terms[index][t]), t))
+    return tuple(t.replace("_", " ") for t in ranked[:n])
+
+
+# ------------------------------------------------------------------------------ driver
+def _load_plan(plan, *, role: str = "plan") -> DocumentRecord:
+    if isinstance(plan, DocumentRecord):
+        return plan
+    from .core import extract
+
+    records = extract(plan)
+    if not records:
+        raise ChithiError(str(plan), f"no document found in the {role}", "compare")
+    return _main_record(records)
+
+
+def _main_record(records: list[DocumentRecord]) -> DocumentRecord:
+    """The plan among the documents of a file (a cover letter may come first): the longest plan."""
+    plans = [r for r in records if r.document.doc_type in PLAN_TYPES] or records
+    return max(plans, key=lambda r: len(r.text))
+
+
+def _is_reference_id(against: str) -> bool:
+    return against.endswith(".json") or (REFERENCE_DIR / f"{against}.json").is_file() or not Path(against).exists()
+
+
+def compare(plan, against: str = "directive-20") -> Comparison:
+    """Compare a plan (path, text or DocumentRecord) with a reference id/JSON or another plan's file."""
+    if isinstance(against, str) and _is_reference_id(against):
+        reference = load_reference(against)
+    else:
+        reference = reference_from_plan(_load_plan(against, role="reference plan"), str(against))
+    record = _load_plan(plan)
+    return compare_record(record, reference, against=str(against))
+
+
+def compare_record(record: DocumentRecord, reference: Reference, against: str) -> Comparison:
+    passages = passages_of(record)
+    if not passages:
+        raise ChithiError(record.source.path, "the plan has no text to compare", "compare")
+    scorer = Scorer(passages, reference)
+    results, all_evidence = [], []
+    best_single = np.zeros(len(passages))
+    singles = len(passages)  # the first windows are the single passages
+    for provision in reference.provisions:
+        scores, ranking = scorer.score(provision)
+        best_single = np.maximum(best_single, ranking[:singles])
+        best = float(scores.max()) if len(scores) else 0.0
+        evidence = _evidence(record, scorer, provision, scores)
+        all_evidence.extend(evidence)
+        results.append(ProvisionResult(
+            id=provision.id, group=provision.group, title=provision.title, text=provision.text,
+            status=status_of(best), score=round(best, 3), evidence=evidence,
+        ))
+    return Comparison(
+        plan=record.source,
+        plan_document=record.document,
+        against=against,
+        reference_title=reference.title,
+        provisions=results,
+        additions=_additions(record, scorer, best_single, all_evidence),
+        summary=summarize(results, reference, record.document.issued_date),
+    )
+
+
+def summarize(results: list[ProvisionResult], reference: Reference, plan_date: str | None) -> ComparisonSummary:
+    groups = []
+    for group in dict.fromkeys(r.group for r in results):
+        members = [r for r in results if r.group == group]
+        groups.append(_coverage(group, reference.groups.get(group, ""), members))
+    predates = plan_date < reference.date if plan_date and reference.date else None
+    return ComparisonSummary(
+        overall=_coverage("all", "", results).coverage,
+        groups=groups,
+        predates_reference=predates,
+        plan_date=plan_date,
+        reference_date=reference.date,
+    )
+
+
+def _coverage(group: str, title: str, members: list[ProvisionResult]) -> GroupCoverage:
+    count = Counter(r.status for r in members)
+    value = (count["covered"] + 0.5 * count["partial"]) / len(members) if members else 0.0
+    return GroupCoverage(group=group, title=title, covered=count["covered"], partial=count["partial"],
+                         missing=count["missing"], coverage=round(value, 3))
+
+
+def render(result: Comparison, fmt: str = "json") -> str:
+    """The comparison as JSON, Markdown or a self-contained HTML page."""
+    from .report import render_html, render_markdown
+
+    if fmt == "json":
+        return result.model_dump_json(indent=2) + "\n"
+    if fmt == "md":
+        return render_markdown(result)
+    if fmt == "html":
+        return render_html(result)
+    raise ChithiError(None, f"unknown report format {fmt!r} (json, md or html)", "compare")
