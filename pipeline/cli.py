@@ -145,13 +145,18 @@ def batch(
     compare_with: Optional[str] = typer.Option(None, "--compare", help="Also compare each plan with this reference."),
     no_repair: bool = typer.Option(False, "--no-repair"),
     no_parquet: bool = typer.Option(False, "--no-parquet", help="Write JSON Lines only."),
+    max_file_mb: float = typer.Option(25.0, "--max-file-mb", help="Larger files are reported as errors."),
 ) -> None:
-    """Process an archive: progress, resume, per-file error isolation, JSONL and Parquet."""
+    """Process an archive: progress, resume, per-file error isolation, JSONL and Parquet.
+
+    Exit code: 0 all files succeeded, 3 some failed (see OUT_DIR/errors.jsonl), 2 usage error,
+    130 interrupted (rerun with --resume).
+    """
     from .batch import run_batch
 
     code = run_batch(
         inputs, out_dir, workers=workers, engine=engine, ray_address=ray_address, resume=resume,
-        compare_with=compare_with, repair=not no_repair, parquet=not no_parquet,
+        compare_with=compare_with, repair=not no_repair, parquet=not no_parquet, max_file_mb=max_file_mb,
     )
     raise typer.Exit(code)
 
