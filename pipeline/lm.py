@@ -1,0 +1,220 @@
+"""Syllable trigram language model (interpolated Kneser-Ney) and a beam decoder.
+
+The model is trained by `scripts/train_lm.py` and stored in `models/lm/` as plain numpy
+arrays: the vocabulary, unigram probabilities, and for bigrams and trigrams sorted integer
+keys with their discounted probabilities plus one interpolation weight per context.
+A probability is evaluated as in interpolated Kneser-Ney:
+
+    p(w | u v) = a3(u v w) + g3(u v) * (a2(v w) + g2(v) * p1(w))
+
+where a missing n-gram has a = 0 and a missing context has g = 1. Lookups are vectorised
+(`np.searchsorted` over all hypotheses × candidates of one lattice position at once).
+
+Text is turned into LM tokens by `lm_tokens`: lower-case syllables, punctuation marks, and
+the classes <num>, <code> and <unk> for everything else.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from .vietnamese import is_syllable, strip_diacritics, tokenize
+
+MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "lm"
+BOS, EOS, UNK, NUM, CODE = "<s>", "</s>", "<unk>", "<num>", "<code>"
+SPECIALS = (BOS, EOS, UNK, NUM, CODE)
+_CLASS_OF_KIND = {"num": NUM, "code": CODE, "url": UNK, "mixed": UNK}
+_SHIFT = np.int64(21)  # ids < 2**21; trigram keys use 63 bits
+
+
+def lm_token(text: str, kind: str | None = None) -> str:
+    """The LM token of one surface token (lower-cased syllable, punctuation, or a class)."""
+    if kind is None:
+        toks = tokenize(text)
+        kind = toks[0].kind if len(toks) == 1 else "mixed"
+    if kind == "word":
+        low = text.lower()
+        return low if is_syllable(low) else UNK
+    if kind == "punct":
+        return text
+    return _CLASS_OF_KIND.get(kind, UNK)
+
+
+def lm_tokens(line: str) -> list[str]:
+    """LM tokens of one line of (normalised) text."""
+    return [lm_token(t.text, t.kind) for t in tokenize(line)]
+
+
+@dataclass
+class LanguageModel:
+    vocab: list[str]
+    p1: np.ndarray  # float32 [V]
+    g2: np.ndarray  # float32 [V]   weight of the unigram level after context v
+    bi_keys: np.ndarray  # int64 sorted  v << 21 | w
+    bi_a: np.ndarray  # float32
+    tri_keys: np.ndarray  # int64 sorted (u << 42 | v << 21 | w)
+    tri_a: np.ndarray  # float32
+    ctx_keys: np.ndarray  # int64 sorted u << 21 | v
+    ctx_g: np.ndarray  # float32  weight of the bigram level after context u v
+    meta: dict
+
+    def __post_init__(self) -> None:
+        self.index = {w: i for i, w in enumerate(self.vocab)}
+        self.unk = self.index[UNK]
+        self.bos = self.index[BOS]
+        self.eos = self.index[EOS]
+        self._candidates: dict[str, list[str]] | None = None
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(cls, path: Path = MODEL_DIR) -> "LanguageModel":
+        arrays = np.load(path / "lm.npz")
+        vocab = (path / "vocab.txt").read_text(encoding="utf-8").split("\n")
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        f32 = lambda name: arrays[name].astype(np.float32)  # noqa: E731
+        return cls(
+            vocab=vocab,
+            p1=f32("p1"),
+            g2=f32("g2"),
+            bi_keys=arrays["bi_keys"],
+            bi_a=f32("bi_a"),
+            tri_keys=arrays["tri_keys"],
+            tri_a=f32("tri_a"),
+            ctx_keys=arrays["ctx_keys"],
+            ctx_g=f32("ctx_g"),
+            meta=meta,
+        )
+
+    # ------------------------------------------------------------------ scoring
+    def ids(self, tokens: list[str]) -> np.ndarray:
+        return np.array([self.index.get(t, self.unk) for t in tokens], dtype=np.int64)
+
+    def token_id(self, candidate: str) -> list[int]:
+        """Ids of a lattice candidate: one or several space-separated syllables or a token."""
+        parts = candidate.split(" ") if " " in candidate else [candidate]
+        return [self.index.get(lm_token(p) if p not in self.index else p, self.unk) for p in parts]
+
+    def logprob_ids(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """Natural-log p(w | u v) for aligned id arrays."""
+        p = self.p1[w]
+        p = _lookup(self.bi_keys, self.bi_a, (v << _SHIFT) | w, 0.0) + self.g2[v] * p
+        ctx = (u << _SHIFT) | v
+        g3 = _lookup(self.ctx_keys, self.ctx_g, ctx, 1.0)
+        p = _lookup(self.tri_keys, self.tri_a, (ctx << _SHIFT) | w, 0.0) + g3 * p
+        return np.log(np.maximum(p, 1e-12))
+
+    def logprob(self, syllables: list[str]) -> float:
+        """Natural-log probability of a sentence of tokens (with <s> and </s> added)."""
+        ids = np.concatenate([[self.bos, self.bos], self.ids([lm_token(s) if s not in self.index else s for s in syllables]), [self.eos]])
+        return float(self.logprob_ids(ids[:-2], ids[1:-1], ids[2:]).sum())
+
+    # ------------------------------------------------------------------ decoding
+    def decode(self, lattice: list[list[tuple[str, float]]], beam: int = 8) -> list[tuple[str, float]]:
+        """Best candidate per position, with a confidence in [0, 1] (local posterior share)."""
+        if not lattice:
+            return []
+        cand_ids = [[self.token_id(c) for c, _ in pos] for pos in lattice]
+        channel = [np.array([lp for _, lp in pos], dtype=np.float64) for pos in lattice]
+        choice = self._viterbi(cand_ids, channel, beam)
+        return self._confidences(lattice, cand_ids, channel, choice)
+
+    def _viterbi(self, cand_ids, channel, beam: int) -> list[int]:
+        hyp_u = np.array([self.bos], dtype=np.int64)
+        hyp_v = np.array([self.bos], dtype=np.int64)
+        score = np.zeros(1)
+        back: list[tuple[np.ndarray, np.ndarray]] = []
+        for ids, chan in zip(cand_ids, channel):
+            n_h, n_c = len(score), len(ids)
+            h = np.repeat(np.arange(n_h), n_c)
+            c = np.tile(np.arange(n_c), n_h)
+            u, v, s = hyp_u[h], hyp_v[h], score[h] + chan[c]
+            longest = max(len(x) for x in ids)
+            if longest == 1:
+                w = np.array([x[0] for x in ids], dtype=np.int64)[c]
+                s = s + self.logprob_ids(u, v, w)
+                u, v = v, w
+            else:
+                padded = np.array([x + [-1] * (longest - len(x)) for x in ids], dtype=np.int64)[c]
+                for k in range(longest):
+                    w = padded[:, k]
+                    live = w >= 0
+                    wk = np.where(live, w, 0)
+                    s = s + np.where(live, self.logprob_ids(u, v, wk), 0.0)
+                    u, v = np.where(live, v, u), np.where(live, wk, v)
+            keep = _best_per_state(u, v, s, beam)
+            hyp_u, hyp_v, score = u[keep], v[keep], s[keep]
+            back.append((h[keep], c[keep]))
+        score = score + self.logprob_ids(hyp_u, hyp_v, np.full_like(hyp_v, self.eos))
+        best = int(np.argmax(score))
+        choice = []
+        for h, c in reversed(back):
+            choice.append(int(c[best]))
+            best = int(h[best])
+        return choice[::-1]
+
+    def _confidences(self, lattice, cand_ids, channel, choice) -> list[tuple[str, float]]:
+        path: list[int] = [self.bos, self.bos]
+        starts = []
+        for ids, k in zip(cand_ids, choice):
+            starts.append(len(path))
+            path.extend(ids[k])
+        path.extend([self.eos, self.eos])
+        seq = np.array(path, dtype=np.int64)
+        out = []
+        for t, (pos, ids, chan, k) in enumerate(zip(lattice, cand_ids, channel, choice)):
+            if len(ids) == 1:
+                out.append((pos[0][0], 1.0))
+                continue
+            start, end = starts[t], starts[t] + len(ids[k])
+            scores = chan + np.array([self._local(seq, start, end, x) for x in ids])
+            post = np.exp(scores - scores.max())
+            out.append((pos[k][0], float(post[k] / post.sum())))
+        return out
+
+    def _local(self, seq: np.ndarray, start: int, end: int, ids: list[int]) -> float:
+        """Log-prob of `ids` in place of seq[start:end] plus the two tokens after it."""
+        window = np.concatenate([seq[start - 2:start], ids, seq[end:end + 2]])
+        return float(self.logprob_ids(window[:-2], window[1:-1], window[2:]).sum())
+
+    # -------------------------------------------------------------- candidates
+    def candidates(self, stripped: str) -> list[str]:
+        """Vocabulary syllables whose diacritic-free form is `stripped` (lower case)."""
+        if self._candidates is None:
+            table: dict[str, list[str]] = {}
+            for w in self.vocab:
+                if w not in SPECIALS and w.isalpha():
+                    table.setdefault(strip_diacritics(w), []).append(w)
+            self._candidates = table
+        return self._candidates.get(stripped, [])
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray, default: float) -> np.ndarray:
+    if len(keys) == 0:
+        return np.full(query.shape, default, dtype=np.float32)
+    i = np.searchsorted(keys, query)
+    i = np.minimum(i, len(keys) - 1)
+    return np.where(keys[i] == query, values[i], default)
+
+
+def _best_per_state(u: np.ndarray, v: np.ndarray, s: np.ndarray, beam: int) -> np.ndarray:
+    """Indices of the best hypothesis for each (u, v) state, the `beam` best states."""
+    order = np.argsort(-s, kind="stable")
+    state = (u[order] << _SHIFT) | v[order]
+    _, first = np.unique(state, return_index=True)
+    best = order[np.sort(first)]
+    return best[:beam]
+
+
+@cache
+def get_lm() -> LanguageModel:
+    """The project's language model, loaded once from models/lm/."""
+    from .errors import ChithiError
+
+    if not (MODEL_DIR / "lm.npz").exists():
+        raise ChithiError(str(MODEL_DIR), "language model not found; train it with scripts/train_lm.py")
+    return LanguageModel.load(MODEL_DIR)
