@@ -1,11 +1,161 @@
-"""Stage `markets` (STUB: returns the record unchanged; to be implemented)."""
+"""Stage `markets`: destination countries, regions and market criteria.
+
+Country and region names come from `data/countries.json` (Vietnamese names, variants and
+foreign spellings → ISO 3166-1 alpha-2 or a region code). A name is matched on whole
+syllables, longest first, and kept only when its context says it is a place name:
+
+* its last syllable is capitalised ("Đức", not the "đức" of "đạo đức");
+* it is not glued to a neighbouring capitalised syllable on the same line, which would make
+  it part of a longer proper name ("Lào Cai", "Đức Thọ", "Nguyễn Văn Đức", "Chủ Nhật",
+  "Cơ quan Hợp tác Quốc tế Nhật Bản") — unless that neighbour is a trigger word that
+  merely starts the sentence ("Sang Nhật Bản …").
+
+Generic criteria ("thị trường có thu nhập cao", "thị trường truyền thống") come from
+`data/markets_criteria.json` and give `Market(kind="criterion", code=None)`.
+"""
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 from ..registry import stage
-from ..schema import DocumentRecord
+from ..schema import DocumentRecord, Market, Mention
+from .gazetteer import Match, PhraseMatcher, Syllable, fold, load_table, phrase_key, syllables
+
+GOLD_KEY: tuple[str, ...] = ("kind", "code", "name")
+
+_SAME_LINE_GAP = re.compile(r"[ \t]+")
+_CLAUSE_BREAK = re.compile(r"[.;:!?\n]")
+
+
+@cache
+def _countries() -> tuple[PhraseMatcher, frozenset[str]]:
+    table = load_table("countries")
+    phrases = {variant: entry for entry in table["markets"] for variant in entry["variants"]}
+    triggers = frozenset(fold(word) for word in table.get("triggers", []))
+    return PhraseMatcher(phrases), triggers
+
+
+@cache
+def _criteria() -> tuple[tuple[tuple[str, ...], ...], int, PhraseMatcher]:
+    table = load_table("markets_criteria")
+    nouns = tuple(phrase_key(n) for n in table["nouns"])
+    cues = {cue: (c, c.get("window", table["window"])) for c in table["criteria"] for cue in c["cues"]}
+    return nouns, table["window"], PhraseMatcher(cues)
 
 
 @stage("markets")
 def markets(record: DocumentRecord) -> DocumentRecord:
+    text = record.text
+    sylls = syllables(text)
+    record.markets = _named_markets(text, sylls) + _criterion_markets(text, sylls)
     return record
+
+
+# ------------------------------------------------------------------- named markets
+def _named_markets(text: str, sylls: list[Syllable]) -> list[Market]:
+    matcher, triggers = _countries()
+    by_code: dict[str, Market] = {}
+    for match in matcher.find(text, sylls):
+        if not _is_place_name(text, sylls, match, triggers):
+            continue
+        entry = match.value
+        end = _close_bracket(text, match.start, match.end)
+        mention = Mention(start=match.start, end=end, text=text[match.start:end])
+        market = by_code.get(entry["code"])
+        if market is None:
+            by_code[entry["code"]] = Market(
+                code=entry["code"], kind=entry["kind"], name=entry["name"],
+                start=mention.start, end=mention.end, mentions=[mention],
+                confidence=_confidence(match, sylls, triggers),
+            )
+        else:
+            market.mentions.append(mention)
+            market.confidence = max(market.confidence, _confidence(match, sylls, triggers))
+    return list(by_code.values())
+
+
+def _is_place_name(text: str, sylls: list[Syllable], match: Match, triggers: frozenset[str]) -> bool:
+    last = sylls[match.last]
+    if not last.capitalised:
+        return False
+    shouting = text[match.start:match.end].isupper()
+    if shouting and match.first == match.last and len(last.text) > 1:
+        # an all-caps heading says nothing about proper names: a lone syllable ("PHÁP" of
+        # "GIẢI PHÁP") needs a trigger word right before it, unless it is an acronym ("EU")
+        if last.text in match.value["variants"]:
+            return True
+        return match.first > 0 and sylls[match.first - 1].key in triggers
+    after = sylls[match.last + 1] if match.last + 1 < len(sylls) else None
+    if after and _glued(text, last, after) and after.capitalised and not (shouting and after.text.isupper()):
+        return False
+    before = sylls[match.first - 1] if match.first > 0 else None
+    if before and _glued(text, before, sylls[match.first]) and before.capitalised:
+        if shouting and before.text.isupper():
+            return True
+        return before.key in triggers and _starts_sentence(text, sylls, match.first - 1)
+    return True
+
+
+def _glued(text: str, left: Syllable, right: Syllable) -> bool:
+    return bool(_SAME_LINE_GAP.fullmatch(text[left.end:right.start]))
+
+
+def _starts_sentence(text: str, sylls: list[Syllable], index: int) -> bool:
+    if index == 0:
+        return True
+    gap = text[sylls[index - 1].end:sylls[index].start]
+    return bool(re.search(r"[.;:!?\n]|^\s*[-+•]\s*$", gap))
+
+
+def _close_bracket(text: str, start: int, end: int) -> int:
+    """Include the closing bracket of 'Đài Loan (Trung Quốc)' in the mention."""
+    if text.count("(", start, end) > text.count(")", start, end) and text[end:end + 1] == ")":
+        return end + 1
+    return end
+
+
+def _confidence(match: Match, sylls: list[Syllable], triggers: frozenset[str]) -> float:
+    """Multi-syllable names are near-certain; a bare 'Nhật' or 'Đức' less so without a cue."""
+    if match.last > match.first:
+        return 0.95
+    before = sylls[match.first - 1].key if match.first > 0 else ""
+    return 0.9 if before in triggers else 0.8
+
+
+# ----------------------------------------------------------------------- criteria
+def _criterion_markets(text: str, sylls: list[Syllable]) -> list[Market]:
+    nouns, window, cues = _criteria()
+    keys = [s.key for s in sylls]
+    found: dict[str, Market] = {}
+    for i in range(len(sylls)):
+        noun = next((n for n in nouns if tuple(keys[i:i + len(n)]) == n), None)
+        if noun is None:
+            continue
+        head = i + len(noun)
+        reach = _clause_reach(text, sylls, head - 1, window)
+        for match in cues.find(text, sylls[head:reach]):
+            criterion, limit = match.value
+            if match.first >= limit:
+                continue
+            start, end = sylls[i].start, match.end
+            mention = Mention(start=start, end=end, text=text[start:end])
+            market = found.get(criterion["id"])
+            if market is None:
+                found[criterion["id"]] = Market(
+                    code=None, kind="criterion", name=criterion["name"],
+                    start=start, end=end, mentions=[mention], confidence=0.8,
+                )
+            else:
+                market.mentions.append(mention)
+    return list(found.values())
+
+
+def _clause_reach(text: str, sylls: list[Syllable], index: int, window: int) -> int:
+    """Index one past the last syllable within `window` after `index`, inside one clause."""
+    stop = min(len(sylls), index + 1 + window)
+    for j in range(index + 1, stop):
+        if _CLAUSE_BREAK.search(text[sylls[j - 1].end:sylls[j].start]):
+            return j
+    return stop

@@ -1,0 +1,97 @@
+"""Context shared by the rule extractors: sentences, the enclosing heading, the locality.
+
+These helpers only read the record; they never change it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import cache
+
+from ..schema import DocumentRecord
+from .gazetteer import load_table
+
+# a sentence ends at . ; ! ? followed by white space, or at a line break; "1.800" and
+# "20/6/2021" do not end one
+_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+|\n+")
+_LINE = re.compile(r"[^\n]*")
+
+
+def sentence_at(text: str, offset: int) -> tuple[int, int]:
+    """[start, end) of the sentence holding `offset` (a list item or a line counts as one)."""
+    start = 0
+    for m in _SENTENCE_END.finditer(text, 0, offset):
+        start = m.end()
+    m = _SENTENCE_END.search(text, offset)
+    return start, (m.start() if m else len(text))
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        if m.start() > start:
+            spans.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+_HEADING = re.compile(r"^\s*(?:[IVXLC]+\.|\d+(?:\.\d+)*\.?|[a-zđ]\))\s*\S", re.IGNORECASE)
+
+
+def preceding_headings(text: str, offset: int, limit: int = 30) -> list[tuple[int, str]]:
+    """Short numbered lines (headings) before `offset`, nearest first, at most `limit` lines back."""
+    lines, end = [], text.rfind("\n", 0, offset)
+    while end > 0 and len(lines) < limit:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if _HEADING.match(line) and len(line) < 160:
+            lines.append((start, line))
+        end = start - 1
+    return lines
+
+
+def section_id_at(record: DocumentRecord, offset: int) -> str | None:
+    """Id of the innermost section holding `offset`, once the structure stage provides it."""
+    try:
+        from ..structure import section_at
+    except ImportError:
+        return None
+    section = section_at(record, offset)
+    return section.id if section is not None else None
+
+
+def document_locality(record: DocumentRecord) -> str | None:
+    """The province or district the plan belongs to, e.g. 'tỉnh Thừa Thiên Huế'.
+
+    Metadata wins when it names the province of a provincial issuer; otherwise the most
+    frequent '<level word> <Proper Name>' in running text, ties going to the higher level.
+    Enumerations of units ('các huyện, thị xã, thành phố Huế') and table cells do not count.
+    """
+    info = record.document
+    if info.province and info.issuer.level in (None, "province"):
+        return f"tỉnh {info.province}"
+    levels = load_table("targets")["localities"]
+    counts: Counter[str] = Counter()
+    rank: dict[str, tuple[int, int]] = {}
+    for m in _locality_pattern().finditer(record.text):
+        before = record.text[max(0, m.start() - 12):m.start()]
+        if re.search(r"(?:,|\bvà|\bcác|\bhoặc|^|\n|\t)\s*$", before):
+            continue
+        name = f"{m.group(1)} {m.group(2)}"
+        counts[name] += 1
+        rank.setdefault(name, (levels.index(m.group(1)), m.start()))
+    if not counts:
+        return None
+    return min(counts, key=lambda name: (-counts[name], *rank[name]))
+
+
+@cache
+def _locality_pattern() -> re.Pattern:
+    words = sorted(load_table("targets")["localities"], key=len, reverse=True)
+    name = r"[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ][^\W\d_]*"
+    return re.compile(
+        rf"(?<![^\W_])({'|'.join(map(re.escape, words))})[ \t]+((?:{name})(?:[ \t]+{name}){{0,3}})"
+    )

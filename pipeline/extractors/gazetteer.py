@@ -1,0 +1,102 @@
+"""Data tables and syllable-level phrase matching shared by the rule extractors.
+
+Every table lives as JSON under `pipeline/data/`; `load_table` reads it once. Matching works
+on syllables (runs of letters and digits), so "Đức" never matches inside "đạo đức" by
+accident of case-folding alone and "Nhật" never matches inside "Nhật Bản" when the longer
+name is known: the matcher always takes the longest phrase that starts at a syllable.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+SYLLABLE = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+@cache
+def load_table(name: str) -> dict:
+    """The JSON table `pipeline/data/<name>.json` (read once)."""
+    raw = resources.files("pipeline").joinpath(f"data/{name}.json").read_text("utf-8")
+    return json.loads(raw)
+
+
+def fold(word: str) -> str:
+    """Case-folded NFC form used to compare syllables (tone marks kept)."""
+    return unicodedata.normalize("NFC", word).casefold()
+
+
+@dataclass(frozen=True)
+class Syllable:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def key(self) -> str:
+        return fold(self.text)
+
+    @property
+    def capitalised(self) -> bool:
+        return self.text[:1].isupper()
+
+
+def syllables(text: str, start: int = 0, end: int | None = None) -> list[Syllable]:
+    """The syllables of `text[start:end]` with offsets into `text`."""
+    return [Syllable(m.group(), m.start(), m.end()) for m in SYLLABLE.finditer(text, start, end if end is not None else len(text))]
+
+
+def phrase_key(phrase: str) -> tuple[str, ...]:
+    return tuple(fold(s.text) for s in syllables(phrase))
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int  # offset into the text
+    end: int
+    first: int  # index of the first syllable
+    last: int  # index of the last syllable (inclusive)
+    value: object
+
+
+class PhraseMatcher:
+    """Longest-first matching of syllable sequences against a list of syllables."""
+
+    def __init__(self, phrases: dict[str, object]):
+        self._table: dict[tuple[str, ...], object] = {}
+        for phrase, value in phrases.items():
+            key = phrase_key(phrase)
+            if key:
+                self._table.setdefault(key, value)
+        self._longest = max((len(k) for k in self._table), default=0)
+
+    def find(self, text: str, sylls: list[Syllable]) -> list[Match]:
+        """Non-overlapping matches, scanning left to right, longest phrase first.
+
+        Syllables of a phrase must be separated only by spaces, hyphens, commas or
+        brackets as in the phrase itself; a line break between them is allowed too.
+        """
+        keys = [s.key for s in sylls]
+        found, i = [], 0
+        while i < len(sylls):
+            for n in range(min(self._longest, len(sylls) - i), 0, -1):
+                value = self._table.get(tuple(keys[i:i + n]))
+                if value is not None and _joined(text, sylls[i:i + n]):
+                    found.append(Match(sylls[i].start, sylls[i + n - 1].end, i, i + n - 1, value))
+                    i += n
+                    break
+            else:
+                i += 1
+        return found
+
+
+_GLUE = re.compile(r"[\s\-–,()]*")
+
+
+def _joined(text: str, run: list[Syllable]) -> bool:
+    """True when the syllables of `run` follow each other with only light punctuation between."""
+    return all(_GLUE.fullmatch(text[a.end:b.start]) for a, b in zip(run, run[1:]))
