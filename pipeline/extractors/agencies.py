@@ -88,7 +88,7 @@ def _words_of(text: str, abbreviations: dict[str, str]) -> list[Word]:
 
 @cache
 def _token_pattern(abbreviations: tuple[str, ...]) -> re.Pattern:
-    alternatives = "".join(rf"(?<!\w){re.escape(a)}(?!\w)|" for a in abbreviations)
+    alternatives = "".join(rf"(?<![\w/-]){re.escape(a)}(?![\w/])|" for a in abbreviations)
     return re.compile(rf"{alternatives}\w+|[^\w\s]")
 
 
