@@ -165,7 +165,26 @@ def split_passages(text: str) -> list[tuple[int, int]]:
         spans.append(_trim(text, start, match.start()))
         start = match.end()
     spans.append(_trim(text, start, len(text)))
-    return [(s, e) for s, e in spans if e > s]
+    return _merge_fragments(text, [(s, e) for s, e in spans if e > s])
+
+
+def _merge_fragments(text: str, spans: list[tuple[int, int]], min_words: int = 4) -> list[tuple[int, int]]:
+    """Join fragments of fewer than `min_words` words (stray OCR punctuation, bare markers) to the next span."""
+    out: list[tuple[int, int]] = []
+    pending: int | None = None
+    for start, end in spans:
+        if pending is not None:
+            start, pending = pending, None
+        if len(re.findall(r"\w{2,}", text[start:end])) < min_words:
+            pending = start
+            continue
+        out.append((start, end))
+    if pending is not None:
+        if out:
+            out[-1] = (out[-1][0], spans[-1][1])
+        else:
+            out.append((pending, spans[-1][1]))
+    return out
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -196,9 +215,15 @@ def _section_at(sections: list[Section], offset: int) -> str | None:
 def passages_of(record: DocumentRecord) -> list[Passage]:
     sections = _flatten(record.sections)
     return [
-        Passage(start, end, fold(record.text[start:end]), _section_at(sections, start))
+        Passage(start, end, fold(record.text[start:end]), _section_at(sections, _first_word(record.text, start, end)))
         for start, end in split_passages(record.text)
     ]
+
+
+def _first_word(text: str, start: int, end: int) -> int:
+    """Offset of the first letter or digit, past markdown marks such as '### **'."""
+    match = re.compile(r"\w").search(text, start, end)
+    return match.start() if match else start
 
 
 # ---------------------------------------------------------------------------- scoring
