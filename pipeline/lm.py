@@ -165,16 +165,33 @@ class LanguageModel:
             path.extend(ids[k])
         path.extend([self.eos, self.eos])
         seq = np.array(path, dtype=np.int64)
+        local = self._local_single(seq, starts, cand_ids, choice)
         out = []
         for t, (pos, ids, chan, k) in enumerate(zip(lattice, cand_ids, channel, choice)):
             if len(ids) == 1:
                 out.append((pos[0][0], 1.0))
                 continue
-            start, end = starts[t], starts[t] + len(ids[k])
-            scores = chan + np.array([self._local(seq, start, end, x) for x in ids])
+            if t in local:
+                scores = chan + local[t]
+            else:
+                start, end = starts[t], starts[t] + len(ids[k])
+                scores = chan + np.array([self._local(seq, start, end, x) for x in ids])
             post = np.exp(scores - scores.max())
             out.append((pos[k][0], float(post[k] / post.sum())))
         return out
+
+    def _local_single(self, seq, starts, cand_ids, choice) -> dict[int, np.ndarray]:
+        """Local scores of every candidate at positions where all candidates are one token,
+        computed in one vectorised pass: log p(c | u v) + log p(n1 | v c) + log p(n2 | c n1)."""
+        positions = [t for t, ids in enumerate(cand_ids) if len(ids) > 1 and all(len(x) == 1 for x in ids)]
+        if not positions:
+            return {}
+        sizes = np.array([len(cand_ids[t]) for t in positions])
+        at = np.repeat(np.array([starts[t] for t in positions]), sizes)
+        c = np.array([x[0] for t in positions for x in cand_ids[t]], dtype=np.int64)
+        u, v, n1, n2 = seq[at - 2], seq[at - 1], seq[at + 1], seq[at + 2]
+        total = self.logprob_ids(u, v, c) + self.logprob_ids(v, c, n1) + self.logprob_ids(c, n1, n2)
+        return dict(zip(positions, np.split(total, np.cumsum(sizes)[:-1])))
 
     def _local(self, seq: np.ndarray, start: int, end: int, ids: list[int]) -> float:
         """Log-prob of `ids` in place of seq[start:end] plus the two tokens after it."""

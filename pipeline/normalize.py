@@ -9,7 +9,7 @@ What `normalize` does, in order (each step one small function):
 2. Line ends: CRLF and CR become LF; trailing spaces and tabs at the end of a line go.
    Runs of spaces inside a line are kept (header blocks use them as column gaps).
 3. PDF hyphenation: a word broken across lines with a hyphen is joined only when the
-   halves are not syllables themselves and the joined form is ("nguy-\\nên" → "nguyên");
+   halves are not syllables themselves and the joined form is ("tuyê-\\nn" → "tuyên");
    a document code broken after its hyphen is re-joined ("20-\\nCT/TW" → "20-CT/TW").
 4. Tone marks in the new-style position (`vietnamese.tone_normalize`): hòa, khỏe, thủy.
 
@@ -64,7 +64,7 @@ def _join_hyphenated(text: str) -> str:
 
 def _join_word(m: re.Match) -> str:
     left, right = m.group(1), m.group(2)
-    halves_are_words = is_syllable(left.split()[-1]) and is_syllable(right)
+    halves_are_words = is_syllable(left) and is_syllable(right)
     if not halves_are_words and is_syllable(left + right):
         return left + right
     return m.group(0)

@@ -1,14 +1,36 @@
-"""Repair: legacy encodings, diacritic restoration and OCR-garble repair.
+"""Repair: legacy encodings, normalisation, then per-line routing to the right repairer.
 
-STUB: normalisation only; the repair helpers replace this module.
+    text ─ decode_legacy (TCVN3/VNI) ─ normalize ─ for each line: classify
+        clean       → left as it is, except words with marks that are not syllables
+        stripped    → diacritics restored with the language model (`diacritics.restore`)
+        ocr_garble  → `garble.repair_line` when that module is present, else restoration
+
+A line is classified from its word tokens: the share that carry Vietnamese marks, the
+share that are well-formed syllables, and words mixing letters with digits or letters
+Vietnamese does not use (f j w z). Short lines (fewer than MIN_WORDS words) take the
+class the document as a whole would get, so a stripped header "KE HOACH" is restored
+like the body around it. Token edits next to each other are merged into one readable
+`Repair` span whose offsets point into the final text.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+from .diacritics import Edit, restore
 from .normalize import normalize
 from .schema import Repair
+from .errors import ChithiError
+from .vietnamese import is_stripped_syllable, is_syllable, tokenize
+
+MIN_WORDS = 4
+STRIPPED_MAX_MARKED = 0.25  # share of words with marks below which a line is stripped
+GARBLE_MIN_INVALID = 0.2  # share of ill-formed words above which a line is OCR garble
+LEGACY_MIN_GAIN = 3  # a legacy decoding must turn this many more words into syllables
+LEGACY_MIN_SHARE = 0.05  # … and at least this share of all words
+_FOREIGN_LETTERS = re.compile(r"[fjwzFJWZ]")
+_DIGIT_IN_WORD = re.compile(r"[^\W\d_]\d|\d[^\W\d_]")
 
 
 @dataclass
@@ -18,5 +40,141 @@ class Repaired:
     legacy_encoding: str | None = None
 
 
+@dataclass(frozen=True)
+class LineStats:
+    words: int
+    marked: int  # words with Vietnamese marks
+    invalid: int  # words that are neither syllables nor plausible stripped syllables
+
+    def classify(self) -> str:
+        if self.words == 0:
+            return "clean"
+        if self.invalid / self.words > GARBLE_MIN_INVALID:
+            return "ocr_garble"
+        if self.marked / self.words < STRIPPED_MAX_MARKED:
+            return "stripped"
+        return "clean"
+
+
 def repair(text: str) -> Repaired:
-    return Repaired(text=normalize(text))
+    """Repair `text`: every edit is reported as a `Repair` with offsets into the result."""
+    text, legacy = _decode_legacy(text)
+    text = normalize(text)
+    lines = text.split("\n")
+    stats = [line_stats(line) for line in lines]
+    doc_class = _total(stats).classify()
+    edits: list[Edit] = []
+    offset = 0
+    for line, st in zip(lines, stats):
+        kind = st.classify() if st.words >= MIN_WORDS else _short_line_class(st, doc_class)
+        edits.extend(_shift(e, offset) for e in _repair_line(line, kind))
+        offset += len(line) + 1
+    fixed, repairs = apply_edits(text, merge_adjacent(text, edits))
+    return Repaired(text=fixed, repairs=repairs, legacy_encoding=legacy)
+
+
+def line_stats(line: str) -> LineStats:
+    words = marked = invalid = 0
+    for tok in tokenize(line):
+        if tok.kind == "mixed" and _DIGIT_IN_WORD.search(tok.text):
+            words += 1
+            invalid += 1
+            continue
+        if tok.kind != "word":
+            continue
+        words += 1
+        if not tok.text.isascii():
+            marked += 1
+        if not is_stripped_syllable(tok.text) or _FOREIGN_LETTERS.search(tok.text):
+            invalid += 1
+    return LineStats(words, marked, invalid)
+
+
+def _total(stats: list[LineStats]) -> LineStats:
+    return LineStats(sum(s.words for s in stats), sum(s.marked for s in stats), sum(s.invalid for s in stats))
+
+
+def _short_line_class(st: LineStats, doc_class: str) -> str:
+    if st.words and st.marked == st.words:
+        return "clean"
+    return "clean" if doc_class == "clean" else "stripped"
+
+
+def _repair_line(line: str, kind: str) -> list[Edit]:
+    if kind == "ocr_garble":
+        garble = _garble_repairer()
+        if garble is not None:
+            try:
+                return [Edit(s, e, rep, conf, k) for s, e, rep, conf, k in garble(line)]
+            except ChithiError:
+                pass  # its model is not trained here: restoration still fixes the syllables
+        return restore(line, "stripped")
+    return restore(line, "stripped" if kind == "stripped" else "clean")
+
+
+def _garble_repairer():
+    try:
+        from .garble import repair_line
+    except ImportError:
+        return None
+    return repair_line
+
+
+def _decode_legacy(text: str) -> tuple[str, str | None]:
+    """TCVN3/VNI conversion, kept only when it makes clearly more words syllables."""
+    try:
+        from .legacy import decode_legacy
+    except ImportError:
+        return text, None
+    decoded, encoding = decode_legacy(text)
+    if encoding is None or decoded == text:
+        return text, None
+    before, after = _syllable_count(text), _syllable_count(decoded)
+    if after - before < max(LEGACY_MIN_GAIN, LEGACY_MIN_SHARE * _word_count(text)):
+        return text, None
+    return decoded, encoding
+
+
+def _syllable_count(text: str) -> int:
+    return sum(1 for tok in tokenize(text) if tok.kind == "word" and is_syllable(tok.text))
+
+
+def _word_count(text: str) -> int:
+    return sum(1 for tok in tokenize(text) if tok.kind == "word")
+
+
+def _shift(e: Edit, offset: int) -> Edit:
+    return Edit(e.start + offset, e.end + offset, e.replacement, e.confidence, e.kind)
+
+
+def merge_adjacent(text: str, edits: list[Edit]) -> list[Edit]:
+    """Merge edits of the same kind separated only by spaces into one phrase edit."""
+    merged: list[Edit] = []
+    for e in sorted(edits, key=lambda x: x.start):
+        if merged:
+            prev = merged[-1]
+            gap = text[prev.end:e.start]
+            if prev.kind == e.kind and prev.end <= e.start and gap.strip(" ") == "" and "\n" not in gap:
+                merged[-1] = Edit(prev.start, e.end, prev.replacement + gap + e.replacement,
+                                  min(prev.confidence, e.confidence), e.kind)
+                continue
+            if e.start < prev.end:
+                continue  # overlapping edit: the earlier one wins
+        merged.append(e)
+    return merged
+
+
+def apply_edits(text: str, edits: list[Edit]) -> tuple[str, list[Repair]]:
+    """Apply sorted, non-overlapping edits; report each with offsets into the new text."""
+    out, repairs, cursor, shift = [], [], 0, 0
+    for e in edits:
+        out.append(text[cursor:e.start])
+        start = e.start + shift
+        out.append(e.replacement)
+        repairs.append(Repair(start=start, end=start + len(e.replacement), kind=e.kind, repaired=True,
+                              original=text[e.start:e.end], replacement=e.replacement,
+                              confidence=max(0.0, min(1.0, e.confidence))))
+        shift += len(e.replacement) - (e.end - e.start)
+        cursor = e.end
+    out.append(text[cursor:])
+    return "".join(out), repairs

@@ -185,6 +185,18 @@ def syllables() -> frozenset[str]:
     return frozenset(out)
 
 
+@cache
+def stripped_forms() -> frozenset[str]:
+    """The diacritic-free forms of all syllables ("nguoi", "duoc"): what stripped text shows."""
+    return frozenset(strip_diacritics(s) for s in syllables())
+
+
+def is_stripped_syllable(s: str) -> bool:
+    """True if `s` is a syllable or a syllable with its marks lost (any case)."""
+    low = s.lower()
+    return strip_diacritics(low) in stripped_forms() or is_syllable(low)
+
+
 # ------------------------------------------------------------------------- tokens
 @dataclass(frozen=True)
 class Token:

@@ -1,0 +1,87 @@
+"""Diacritic restoration: candidates per token, decoded with the syllable language model.
+
+For each word token the candidates are the vocabulary syllables with the same diacritic-
+free form ("thuc" → thực, thức, thúc, …). Numbers, codes ("20-CT/TW"), dates, URLs and
+words that are not Vietnamese syllables (abbreviations, foreign names) keep their single
+observed form and serve as context. When the observed token already carries marks and is a
+well-formed syllable it gets a channel bonus: OCR usually keeps marks right.
+Capitalisation of the observed token (lower, Title, UPPER) is carried to the result.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .vietnamese import Token, is_syllable, strip_diacritics, tokenize
+
+# Channel log-probabilities: an observed form with marks that is a valid syllable is
+# preferred over its alternatives by this margin (natural log).
+OBSERVED_BONUS = 2.0
+MODES = ("stripped", "clean")
+
+
+@dataclass(frozen=True)
+class Edit:
+    start: int
+    end: int
+    replacement: str
+    confidence: float
+    kind: str = "diacritics"
+
+
+def restore(line: str, mode: str = "stripped") -> list[Edit]:
+    """Edits (line coordinates) that put diacritics back on the words of `line`.
+
+    mode "stripped": every word is re-decoded; "clean": only words with marks that are
+    not well-formed syllables (OCR slips such as "hién") are re-decoded.
+    """
+    from .lm import get_lm, lm_token
+
+    lm = get_lm()
+    tokens = tokenize(line)
+    if not tokens:
+        return []
+    lattice = [_candidates(lm, tok, mode) for tok in tokens]
+    fixed_tokens = [pos[0][0] is None for pos in lattice]
+    if all(fixed_tokens):
+        return []
+    lattice = [[(c if c is not None else lm_token(tok.text, tok.kind), lp) for c, lp in pos]
+               for tok, pos in zip(tokens, lattice)]
+    best = lm.decode(lattice)
+    edits = []
+    for tok, fixed_token, (choice, conf) in zip(tokens, fixed_tokens, best):
+        if fixed_token:
+            continue
+        fixed = apply_case(tok.text, choice)
+        if fixed != tok.text:
+            edits.append(Edit(tok.start, tok.end, fixed, round(conf, 4)))
+    return edits
+
+
+def _candidates(lm, tok: Token, mode: str) -> list[tuple[str | None, float]]:
+    """Lattice candidates of one token; [(None, 0)] means 'keep as is' (a context token,
+    decoded as its LM class or as itself)."""
+    if tok.kind != "word":
+        return [(None, 0.0)]
+    low = tok.text.lower()
+    valid = is_syllable(low)
+    if mode == "clean" and (valid or low.isascii()):
+        return [(None, 0.0)]
+    options = lm.candidates(strip_diacritics(low))
+    if not options:
+        return [(None, 0.0)]
+    if valid and low not in options:
+        options = [low, *options]
+    if valid and not low.isascii():
+        return [(c, 0.0 if c == low else -OBSERVED_BONUS) for c in options]
+    return [(c, -math.log(len(options))) for c in options]
+
+
+def apply_case(template: str, word: str) -> str:
+    """Write `word` in the capitalisation of `template` (lower, Title or UPPER)."""
+    if template.isupper() and (len(template) > 1 or len(word) == 1):
+        return word.upper()
+    if template[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word

@@ -1,0 +1,92 @@
+"""The repair stage: routing, diacritic restoration, offsets, lazy model loading."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from pipeline.normalize import normalize
+from pipeline.repair import repair
+from pipeline.vietnamese import strip_diacritics, tokenize
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "corpus" / "samples"
+
+
+def sample(prefix: str) -> str:
+    return next(SAMPLES.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8")
+
+
+def syllable_accuracy(predicted: str, gold: str) -> float:
+    pred = [t.text for t in tokenize(predicted) if t.kind == "word"]
+    ref = [t.text for t in tokenize(gold) if t.kind == "word"]
+    assert len(pred) == len(ref)
+    return sum(p == r for p, r in zip(pred, ref)) / len(ref)
+
+
+def assert_offsets_hold(source: str, fixed):
+    """Every repair points at its replacement, and undoing them gives the normalised input."""
+    text = fixed.text
+    for r in fixed.repairs:
+        assert text[r.start:r.end] == r.replacement
+        assert strip_diacritics(r.original).lower() == strip_diacritics(r.replacement).lower() or r.kind != "diacritics"
+    undone = text
+    for r in sorted(fixed.repairs, key=lambda r: -r.start):
+        undone = undone[:r.start] + r.original + undone[r.end:]
+    assert undone == normalize(source)
+
+
+# Sentences written for this test in the style of a provincial plan (not from the samples).
+GOLD = (
+    "Ủy ban nhân dân tỉnh chỉ đạo các sở, ban, ngành và địa phương xây dựng kế hoạch cụ thể,\n"
+    "bảo đảm quyền và lợi ích hợp pháp của người lao động đi làm việc ở nước ngoài theo hợp đồng.\n"
+    "Tăng cường công tác tuyên truyền, tư vấn, giới thiệu việc làm cho thanh niên ở nông thôn.\n"
+)
+
+
+def test_stripped_text_gets_its_diacritics_back():
+    fixed = repair(strip_diacritics(GOLD))
+    assert syllable_accuracy(fixed.text, GOLD) >= 0.9
+    assert "người lao động" in fixed.text and "nước ngoài" in fixed.text
+    assert all(r.kind == "diacritics" and 0 <= r.confidence <= 1 for r in fixed.repairs)
+    assert_offsets_hold(strip_diacritics(GOLD), fixed)
+
+
+def test_repairs_are_merged_into_phrases():
+    fixed = repair(strip_diacritics(GOLD))
+    assert any(" " in r.replacement for r in fixed.repairs)
+    assert len(fixed.repairs) < len([t for t in tokenize(GOLD) if t.kind == "word"]) / 2
+
+
+def test_capitalisation_codes_and_dates_are_kept():
+    line = "KE HOACH so 157-KH/TU ngay 23/3/2023 cua Ban Thuong vu Tinh uy Ha Tinh ve viec trien khai"
+    fixed = repair(line).text
+    assert fixed.startswith("KẾ HOẠCH số 157-KH/TU ngày 23/3/2023 của Ban Thường vụ")
+    assert "Hà Tĩnh" in fixed
+
+
+def test_clean_sample_passes_unchanged():
+    text = sample("001")
+    fixed = repair(text)
+    assert fixed.text == normalize(text)
+    assert fixed.repairs == []
+
+
+def test_wrong_marks_inside_a_stripped_line_are_redecoded():
+    line = "Thuc hién ke hoach cua Tinh uy ve cong tac dua nguoi lao dong di lam viec o nuoc ngoai"
+    fixed = repair(line)
+    assert fixed.text.startswith("Thực hiện kế hoạch của Tỉnh ủy")
+    assert_offsets_hold(line, fixed)
+
+
+def test_offsets_hold_on_a_repaired_sample():
+    text = sample("000")
+    fixed = repair(text)
+    assert fixed.repairs
+    assert_offsets_hold(text, fixed)
+    assert fixed.text.count("\n") == normalize(text).count("\n")
+
+
+def test_importing_repair_does_not_load_the_model():
+    code = "import pipeline.repair, pipeline.lm as lm; print(lm.get_lm.cache_info().currsize)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "0"
