@@ -75,7 +75,7 @@ def _words_of(text: str, abbreviations: dict[str, str]) -> list[Word]:
             continue
         breaks = _BLANK_LINE.search(text, previous_end, m.start()) is not None
         previous_end = m.end()
-        if token in abbreviations:
+        if m.group("abbr"):
             for part in re.findall(r"\w+|[^\w\s]", abbreviations[token]):
                 if part not in _DASHES:
                     words.append(Word(fold(part), m.start(), m.end(), part[0].isupper(), part, breaks))
@@ -88,8 +88,9 @@ def _words_of(text: str, abbreviations: dict[str, str]) -> list[Word]:
 
 @cache
 def _token_pattern(abbreviations: tuple[str, ...]) -> re.Pattern:
-    alternatives = "".join(rf"(?<![\w/-]){re.escape(a)}(?![\w/])|" for a in abbreviations)
-    return re.compile(rf"{alternatives}\w+|[^\w\s]")
+    """Abbreviations (not inside a document code such as 01/QĐ-UBND), words, punctuation."""
+    alternatives = "|".join(re.escape(a) for a in abbreviations) or "(?!)"
+    return re.compile(rf"(?P<abbr>(?<![\w/-])(?:{alternatives})(?![\w/]))|\w+|[^\w\s]")
 
 
 def _phrase(text: str) -> tuple[str, ...]:
@@ -113,6 +114,7 @@ class Gazetteer:
     places: dict[tuple[str, ...], tuple[str, str | None]]
     prefixes: dict[tuple[str, ...], str]
     party_levels: dict[tuple[str, ...], str | None]
+    name_stops: dict[tuple[str, ...], str]
     abbreviations: dict[str, str]
 
 
@@ -137,6 +139,7 @@ def gazetteer() -> Gazetteer:
         places={_phrase(p): (p, level) for p, level in spec["places"].items()},
         prefixes={_phrase(p): p for p in spec["prefixes"]},
         party_levels={_phrase(p): level for p, level in spec["party_levels"].items()},
+        name_stops={_phrase(p): p for p in spec["name_stops"]},
         abbreviations=_load("abbreviations.json")["abbreviations"],
     )
 
@@ -171,7 +174,7 @@ def _proper_name(words: list[Word], i: int, limit: int = 4) -> int:
     g = gazetteer()
     j = i
     while j < len(words) and j - i < limit and words[j].cap and words[j].surface.isalpha() and not words[j].breaks:
-        if _longest(words, j, g.heads):
+        if _longest(words, j, g.heads) or _longest(words, j, g.name_stops):
             break
         j += 1
     return j
@@ -192,9 +195,13 @@ class Found:
 
 
 def _place_phrase(words: list[Word], i: int) -> tuple[int, str, str | None] | None:
-    """`[các] place [Name] ((,|và) [các] place [Name])*` → (end, text, level of the first)."""
+    """`[các] place [Name] ((,|và) [các] place [Name])*` → (end, canonical text, level).
+
+    A list of places is written in the gazetteer's order ("thành phố Huế, các thị xã và
+    các huyện" and "các huyện, thị xã, thành phố Huế" name the same bodies).
+    """
     g = gazetteer()
-    parts, level, j = [], None, i
+    parts, plural, j = [], False, i
     while True:
         hit, k = _longest(words, j, g.places), j
         if not hit and j < len(words) and words[j].norm == "các":
@@ -203,23 +210,24 @@ def _place_phrase(words: list[Word], i: int) -> tuple[int, str, str | None] | No
             break
         end, (place, place_level) = hit
         name_end = _proper_name(words, end)
-        part = ("các " if k > j else "") + place + (" " + _titled(words[end:name_end]) if name_end > end else "")
-        if not parts:
-            level = place_level
-        parts.append(part)
-        j = name_end
-        nxt = j
+        name = " " + _titled(words[end:name_end]) if name_end > end else ""
+        parts.append((place, name, place_level))
+        plural = plural or k > j
+        j = nxt = name_end
         while nxt < len(words) and words[nxt].norm in {",", "và"}:
             nxt += 1
-        if nxt == j or nxt >= len(words):
-            break
-        probe = nxt + 1 if words[nxt].norm == "các" else nxt
-        if not _longest(words, probe, g.places) or _longest(words, probe, g.party_levels):
+        probe = nxt + 1 if nxt < len(words) and words[nxt].norm == "các" else nxt
+        if nxt == j or not _longest(words, probe, g.places) or _longest(words, probe, g.party_levels):
             break
         j = nxt
     if not parts:
         return None
-    return j, ", ".join(parts), level
+    if len(parts) == 1:
+        place, name, level = parts[0]
+        return j, ("các " if plural else "") + place + name, level
+    order = list(g.places.values())
+    parts.sort(key=lambda p: [v[0] for v in order].index(p[0]))
+    return j, "các " + ", ".join(place + name for place, name, _ in parts), parts[0][2]
 
 
 def body_is_heading(words: list[Word], start: int, end: int) -> bool:
@@ -380,8 +388,18 @@ def record_mentions(record: DocumentRecord) -> list[Found]:
     return mentions
 
 
+def _fold_short_names(mentions: list[Found]) -> None:
+    """'Tỉnh ủy' is 'Tỉnh ủy Đồng Nai' when the document names only one such body (in place)."""
+    names = {m.name for m in mentions}
+    for m in mentions:
+        longer = [n for n in names if n.startswith(m.name + " ") and n[len(m.name) + 1:][:1].isupper()]
+        if len(longer) == 1:
+            m.name = longer[0]
+
+
 def merge(text: str, mentions: list[Found]) -> list[Agency]:
     """One `Agency` per canonical name, holding all its mentions and roles."""
+    _fold_short_names(mentions)
     grouped: dict[str, list[Found]] = {}
     for m in mentions:
         grouped.setdefault(_key(m.name), []).append(m)
