@@ -39,6 +39,7 @@ DOCUMENTS, ERRORS, COMPARISONS = "documents.jsonl", "errors.jsonl", "comparisons
 OUTPUTS = (DOCUMENTS, ERRORS, COMPARISONS)
 IN_FLIGHT_PER_WORKER = 2
 PLAIN_PROGRESS_SECONDS = 5.0
+PARENT_POLL_SECONDS = 1.0
 WARM_UP_TEXT = "KẾ HOẠCH\nThực hiện Chỉ thị số 20-CT/TW về đưa người lao động Việt Nam đi làm việc ở nước ngoài.\n"
 
 
@@ -112,15 +113,32 @@ def _compare_all(records, job: Job, result: FileResult) -> None:
             result.errors.append(error_line(where, stage, type(err).__name__, message))
 
 
-def warm_up(repair: bool) -> None:
+def warm_up(repair: bool, parent_pid: int | None = None) -> None:
     """Worker initializer: load the stages and their models once, before the first file."""
     from .core import process
     from .ingest import ingest_text
 
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid)
     try:
         process(ingest_text(WARM_UP_TEXT), repair=repair)
     except Exception:  # a failing warm-up shows up, with its file name, on the first real file
         pass
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """A worker whose batch was killed (SIGKILL leaves no chance to clean up) exits too."""
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_POLL_SECONDS)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="chithi-parent-watch", daemon=True).start()
 
 
 # --------------------------------------------------------------------------- engines
@@ -147,7 +165,7 @@ def run_local(jobs: Iterable[Job], workers: int, repair: bool = True) -> Iterato
                         break
                     if pool is None:
                         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=warm_up,
-                                                   initargs=(repair,))
+                                                   initargs=(repair, os.getpid()))
                     pending[pool.submit(process_file, job)] = job
                 if not pending:
                     return
