@@ -1,0 +1,102 @@
+"""Matching helpers shared by the structure stages: folded text, document numbers, dates.
+
+`fold(text)` strips diacritics and lower-cases *character by character*, so the folded copy
+has exactly the offsets of the original: a regex run on `fold(text)` gives spans that are
+valid in `text`. Cue words are matched on the folded copy, which also tolerates text whose
+diacritics were lost (OCR, plain-ASCII typing).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from datetime import date
+from functools import cache
+from importlib import resources
+
+
+def _fold_char(ch: str) -> str:
+    if ch in "đĐ":
+        return "d"
+    base = unicodedata.normalize("NFD", ch)[0].lower()
+    return base if len(base) == 1 else ch
+
+
+def fold(text: str) -> str:
+    """Diacritic-free lower-case copy of `text` with identical length and offsets."""
+    return "".join(_fold_char(ch) for ch in text)
+
+
+def fold_pattern(words: str) -> str:
+    """A regex (on folded text) for a phrase, tolerant of any run of spaces between words."""
+    return r"\s+".join(re.escape(w) for w in fold(words).split())
+
+
+@cache
+def load_data(name: str) -> dict:
+    """One of the JSON files under pipeline/data/."""
+    with resources.files("pipeline.data").joinpath(name).open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+# -------------------------------------------------------------------------- numbers
+# A document number: digits, then '/' or '-' separated segments, at least one with letters:
+# '157-KH/TU', '38/2012/NQ-HĐND', '07/2022/TT-BLĐTBXH', '29-CTr/TU'. A code broken at a
+# line end after its hyphen ('27/2016/TT-\nBLĐTBXH') is one number.
+NUMBER = r"\d{1,5}(?:(?:[/\-]|-[ \t]*\n[ \t]*)[0-9A-Za-zĐđƠơƯưÂâĂăÊêÔô]+)+"
+NUMBER_RE = re.compile(NUMBER)
+
+
+def clean_number(raw: str) -> str | None:
+    """The number without line breaks, or None when no segment has letters."""
+    number = re.sub(r"\s+", "", raw)
+    return number if re.search(r"[^\W\d_]", number) else None
+
+
+@cache
+def _code_types() -> dict[str, str]:
+    return {code.upper(): t["type"] for t in load_data("doc_types.json")["types"] for code in t["codes"]}
+
+
+def type_of_number(number: str) -> str | None:
+    """The document type named by the codes of a number: '157-KH/TU' → ke_hoach.
+
+    The type code is the first lettered segment ('KH', 'NQ', 'TT'); a number whose first
+    lettered segment names a body instead ('123/UBND-KGVX') is a công văn; with a year
+    segment ('17/2022/UBTVQH15') it is a legal document of a type the number does not say.
+    """
+    segments = [s for s in re.split(r"[/\-]", number) if re.search(r"[^\W\d_]", s)]
+    if not segments:
+        return None
+    code = re.sub(r"\d+$", "", segments[0]).upper()
+    if code in _code_types():
+        return _code_types()[code]
+    has_year = re.search(r"/(?:19|20)\d\d/", number)
+    return "cong_van" if "/" in number and not has_year else None
+
+
+# ---------------------------------------------------------------------------- dates
+# On folded text: 'ngay 23 thang 3 nam 2023', '23/3/2023', '23-3-2023', '23.3.2023'.
+DATE_WORDS = r"(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+(\d{4})"
+DATE_DIGITS = r"(\d{1,2})\s?(?P<sep>[/.\-])\s?(\d{1,2})\s?(?P=sep)\s?(\d{4})"
+DATE_RE = re.compile(rf"(?:ngay\s+)?(?:{DATE_WORDS}|{DATE_DIGITS})")
+
+
+def iso_date(match: re.Match) -> str | None:
+    """ISO form of a DATE_RE match, or None when it is not a real calendar date."""
+    g = match.groups()
+    day, month, year = (g[0], g[1], g[2]) if g[0] else (g[3], g[5], g[6])
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def mostly_unaccented(text: str) -> bool:
+    """True when the text has lost its diacritics (too few accented letters for Vietnamese)."""
+    letters = [ch for ch in text[:20000] if ch.isalpha()]
+    if len(letters) < 50:
+        return False
+    accented = sum(1 for ch in letters if ord(ch) > 127)
+    return accented / len(letters) < 0.05
