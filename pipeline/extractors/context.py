@@ -71,21 +71,22 @@ def document_locality(record: DocumentRecord) -> str | None:
     Enumerations of units ('các huyện, thị xã, thành phố Huế') and table cells do not count.
     """
     info = record.document
-    if info.province and info.issuer.level in (None, "province"):
+    if info.province and info.issuer.level == "province":
         return f"tỉnh {info.province}"
     levels = load_table("targets")["localities"]
+    enumeration = re.compile(rf"(?:{'|'.join(map(re.escape, levels))}|các)\s*(?:,|và)?\s*$")
     counts: Counter[str] = Counter()
     rank: dict[str, tuple[int, int]] = {}
     for m in _locality_pattern().finditer(record.text):
-        before = record.text[max(0, m.start() - 12):m.start()]
-        if re.search(r"(?:,|\bvà|\bcác|\bhoặc|^|\n|\t)\s*$", before):
+        before = record.text[max(0, m.start() - 16):m.start()]
+        if enumeration.search(before) or before.endswith("\t"):
             continue
         name = f"{m.group(1)} {m.group(2)}"
         counts[name] += 1
         rank.setdefault(name, (levels.index(m.group(1)), m.start()))
-    if not counts:
-        return None
-    return min(counts, key=lambda name: (-counts[name], *rank[name]))
+    if counts:
+        return min(counts, key=lambda name: (-counts[name], *rank[name]))
+    return f"tỉnh {info.province}" if info.province else None
 
 
 @cache

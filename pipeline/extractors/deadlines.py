@@ -1,11 +1,187 @@
-"""Stage `deadlines` (STUB: returns the record unchanged; to be implemented)."""
+"""Stage `deadlines`: due dates and reporting schedules, with who reports to whom.
+
+Read clause by clause (a sentence cut at ';' and brackets), using `data/deadlines.json`:
+
+* a date right after a due phrase ("trước ngày 20/6/2021") is a dated deadline, with the
+  recurrence named earlier in its clause ("báo cáo 06 tháng trước ngày …" → six_monthly);
+  dates without a due phrase (the issue date, dates of cited documents) are not deadlines;
+* a recurrence ("định kỳ 06 tháng, hằng năm") in a clause that also holds a reporting verb
+  ("báo cáo", "sơ kết", "tổng kết", "đánh giá") is an undated schedule, one per recurrence;
+* a bare "định kỳ" with a reporting verb is `periodic`, unless its sentence says more.
+
+`agency` is the first body named in the list item (or the heading above it) that is not
+the body reported to; `report_to` is the body named right after "báo cáo (về/cho)". Bodies
+come from the `agencies` stage's mentions, so the names are its canonical names.
+"""
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 from ..registry import stage
-from ..schema import DocumentRecord
+from ..schema import Deadline, DocumentRecord
+from .gazetteer import PhraseMatcher, fold, load_table, syllables
+from .numbers import find_dates
+
+GOLD_KEY: tuple[str, ...] = ("date", "recurrence")
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=\S)|\n\s*\n|\n(?=\s*(?:[-+•]|\d+(?:\.\d+)*\.|[a-zđ]\)|[IVX]+\.)\s)")
+_CLAUSE_BREAK = re.compile(r"[;()]")
+_BLOCK_START = re.compile(r"\n\s*\n|\n(?=\s*(?:\d+(?:\.\d+)*\.|[a-zđ]\)|[IVX]+\.)\s)")
+
+
+@cache
+def _cues() -> dict:
+    table = load_table("deadlines")
+    by_length = lambda phrases: sorted(phrases, key=len, reverse=True)  # noqa: E731
+    return {
+        "due": re.compile(
+            r"(?<![^\W_])(?:" + "|".join(re.escape(p) for p in by_length(table["due"])) + r")\s*$"
+        ),
+        "recurrences": PhraseMatcher({r["phrase"]: r["recurrence"] for r in table["recurrences"]}),
+        "periodic": PhraseMatcher({p: "periodic" for p in table["periodic"]}),
+        "verbs": [fold(v) for v in table["report_verbs"]],
+        "report_to": [fold(v) for v in by_length(table["report_to"])],
+    }
 
 
 @stage("deadlines")
 def deadlines(record: DocumentRecord) -> DocumentRecord:
+    text = record.text
+    mentions = _agency_mentions(record)
+    found: list[Deadline] = []
+    for s_start, s_end in _spans(text, _SENTENCE_BREAK, 0, len(text)):
+        in_sentence = []
+        for c_start, c_end in _spans(text, _CLAUSE_BREAK, s_start, s_end):
+            in_sentence.extend(_clause_deadlines(text, c_start, c_end))
+        if not in_sentence:
+            in_sentence = _periodic(text, s_start, s_end)
+        for deadline in in_sentence:
+            _attach_bodies(text, deadline, mentions)
+        found.extend(in_sentence)
+    record.deadlines = found
     return record
+
+
+def _spans(text: str, pattern: re.Pattern, start: int, end: int) -> list[tuple[int, int]]:
+    """Stripped, non-empty pieces of text[start:end] between matches of `pattern`."""
+    pieces, cursor = [], start
+    for m in pattern.finditer(text, start, end):
+        pieces.append((cursor, m.start()))
+        cursor = m.end()
+    pieces.append((cursor, end))
+    stripped = []
+    for a, b in pieces:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            stripped.append((a, b))
+    return stripped
+
+
+def _has_verb(clause: str) -> bool:
+    folded = fold(clause)
+    return any(re.search(rf"(?<![^\W_]){re.escape(v)}(?![^\W_])", folded) for v in _cues()["verbs"])
+
+
+def _recurrences(text: str, start: int, end: int, matcher: PhraseMatcher) -> list[tuple[int, int, str]]:
+    return [(m.start, m.end, m.value) for m in matcher.find(text, syllables(text, start, end))]
+
+
+def _clause_deadlines(text: str, start: int, end: int) -> list[Deadline]:
+    cues = _cues()
+    dated = []
+    for d_start, d_end, iso in find_dates(text, start, end):
+        if not cues["due"].search(fold(text[start:d_start])):
+            continue
+        named = _recurrences(text, start, d_start, cues["recurrences"])
+        dated.append(Deadline(
+            date=iso, recurrence=named[-1][2] if named else None, what=_what(text, start, d_start),
+            text=text[start:d_end], start=start, end=d_end, confidence=0.9,
+        ))
+    if dated or not _has_verb(text[start:end]):
+        return dated
+    schedules, seen = [], set()
+    for r_start, r_end, recurrence in _recurrences(text, start, end, cues["recurrences"]):
+        if recurrence in seen:
+            continue
+        seen.add(recurrence)
+        schedules.append(Deadline(
+            recurrence=recurrence, what=_what(text, start, end), text=text[start:end],
+            start=start, end=end, confidence=0.75,
+        ))
+    return schedules
+
+
+def _periodic(text: str, start: int, end: int) -> list[Deadline]:
+    """A bare 'định kỳ' with a reporting verb in its clause, when nothing more precise was said."""
+    if find_dates(text, start, end):
+        return []
+    for c_start, c_end in _spans(text, _CLAUSE_BREAK, start, end):
+        if _recurrences(text, c_start, c_end, _cues()["periodic"]) and _has_verb(text[c_start:c_end]):
+            return [Deadline(
+                recurrence="periodic", what=_what(text, c_start, c_end), text=text[c_start:c_end],
+                start=c_start, end=c_end, confidence=0.6,
+            )]
+    return []
+
+
+def _what(text: str, start: int, end: int) -> str:
+    """The clause from its first reporting verb on (what is due), on one line."""
+    clause = text[start:end]
+    folded = fold(clause)
+    hits = [m.start() for v in _cues()["verbs"] for m in re.finditer(rf"(?<![^\W_]){re.escape(v)}", folded)]
+    what = clause[min(hits):] if hits else clause
+    what = re.sub(r"\s+", " ", what).strip(" ,;:.")
+    what = re.sub(r"\s*(?:trước|chậm nhất)(?: ngày)?$", "", what, flags=re.IGNORECASE)
+    return what or None
+
+
+# ----------------------------------------------------------------- who and to whom
+def _agency_mentions(record: DocumentRecord) -> list[tuple[int, int, str]]:
+    return sorted((m.start, m.end, a.name) for a in record.agencies for m in a.mentions)
+
+
+def _attach_bodies(text: str, deadline: Deadline, mentions: list[tuple[int, int, str]]) -> None:
+    block = _block_start(text, deadline.start)
+    before = [m for m in mentions if block <= m[0] < deadline.end]
+    receivers = _receivers(text, before)
+    if not receivers:  # "(báo cáo 06 tháng trước ngày …)" inherits "báo cáo UBND tỉnh" before it
+        receivers = _receivers(text, [m for m in mentions if block <= m[0] < deadline.end + 200])
+    deadline.report_to = ", ".join(dict.fromkeys(name for _, _, name in receivers)) or None
+    doers = [m for m in before if m not in receivers]
+    if not doers:
+        doers = _heading_bodies(text, block, mentions)
+    deadline.agency = doers[0][2] if doers else None
+
+
+def _receivers(text: str, mentions: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Mentions right after 'báo cáo (về/cho)', and those chained to them by ',' or 'và'."""
+    chained, previous_end = [], None
+    for mention in mentions:
+        lead = fold(text[max(0, mention[0] - 16):mention[0]]).rstrip()
+        if any(lead.endswith(phrase) for phrase in _cues()["report_to"]):
+            chained.append(mention)
+            previous_end = mention[1]
+        elif previous_end is not None and re.fullmatch(r"\s*(?:,|và)\s*", text[previous_end:mention[0]]):
+            chained.append(mention)
+            previous_end = mention[1]
+        else:
+            previous_end = None
+    return chained
+
+
+def _block_start(text: str, offset: int) -> int:
+    start = 0
+    for m in _BLOCK_START.finditer(text, 0, offset):
+        start = m.end()
+    return start
+
+
+def _heading_bodies(text: str, block: int, mentions: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Bodies named on the heading line of the enclosing item ('1. Sở Tài chính')."""
+    line_start = text.rfind("\n", 0, max(0, block - 1)) + 1
+    return [m for m in mentions if line_start <= m[0] < block]

@@ -1,11 +1,69 @@
-"""Stage `funding` (STUB: returns the record unchanged; to be implemented)."""
+"""Stage `funding`: where the money comes from, and how much.
+
+Sources are cue phrases in `data/funding.json` (state, central and local budgets, credit
+through the Bank for Social Policies, enterprises, workers, contributions of organisations
+and individuals, integrated programmes, other lawful sources), matched on whole syllables,
+longest first. Cues that are common words outside money matters ("tài trợ", "đóng góp")
+count only in a sentence about funds or under a funding heading ("KINH PHÍ THỰC HIỆN").
+One `Funding` per kind, at its first mention; an amount with a currency in the same
+sentence ("164 tỉ đồng") is attached to it.
+"""
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 from ..registry import stage
-from ..schema import DocumentRecord
+from ..schema import DocumentRecord, Funding
+from .context import preceding_headings, sentence_at
+from .gazetteer import PhraseMatcher, fold, load_table, syllables
+from .targets import find_quantities
+
+GOLD_KEY: tuple[str, ...] = ("kind",)
+
+_MONEY = {"VND", "USD"}
+
+
+@cache
+def _cues() -> tuple[PhraseMatcher, tuple[str, ...], tuple[str, ...]]:
+    table = load_table("funding")
+    matcher = PhraseMatcher({cue: source for source in table["sources"] for cue in source["cues"]})
+    return matcher, tuple(fold(w) for w in table["context"]), tuple(fold(w) for w in table["headings"])
 
 
 @stage("funding")
 def funding(record: DocumentRecord) -> DocumentRecord:
+    text = record.text
+    matcher, _, _ = _cues()
+    amounts = [q for q in find_quantities(text) if q.unit in _MONEY]
+    by_kind: dict[str, Funding] = {}
+    for match in matcher.find(text, syllables(text)):
+        source = match.value
+        if source["kind"] in by_kind:
+            continue
+        s_start, s_end = sentence_at(text, match.start)
+        if source.get("needs_context") and not _about_money(text, s_start, s_end):
+            continue
+        amount = next((q for q in amounts if s_start <= q.start < s_end), None)
+        by_kind[source["kind"]] = Funding(
+            kind=source["kind"],
+            amount=amount.value if amount else None,
+            unit=amount.unit if amount else None,
+            text=re.sub(r"\s+", " ", text[s_start:s_end]).strip()[:300],
+            start=match.start, end=match.end, confidence=0.85 if source.get("needs_context") else 0.9,
+        )
+    record.funding = sorted(by_kind.values(), key=lambda f: f.start)
     return record
+
+
+def _contains(haystack: str, phrase: str) -> bool:
+    return re.search(rf"(?<![^\W_]){re.escape(phrase)}(?![^\W_])", haystack) is not None
+
+
+def _about_money(text: str, start: int, end: int) -> bool:
+    _, context, headings = _cues()
+    if any(_contains(fold(text[start:end]), word) for word in context):
+        return True
+    nearest = preceding_headings(text, start, limit=15)[:2]
+    return any(_contains(fold(line), word) for _, line in nearest for word in headings)
