@@ -36,19 +36,32 @@ def restore(line: str, mode: str = "stripped") -> list[Edit]:
     mode "stripped": every word is re-decoded; "clean": only words with marks that are
     not well-formed syllables (OCR slips such as "hién") are re-decoded.
     """
+    return restore_lines([(line, mode)])[0]
+
+
+def restore_lines(lines: list[tuple[str, str]]) -> list[list[Edit]]:
+    """`restore` for many (line, mode) pairs, decoded together in one batched pass."""
     from .lm import get_lm, lm_token
 
     lm = get_lm()
-    tokens = tokenize(line)
-    if not tokens:
-        return []
-    lattice = [_candidates(lm, tok, mode) for tok in tokens]
-    fixed_tokens = [pos[0][0] is None for pos in lattice]
-    if all(fixed_tokens):
-        return []
-    lattice = [[(c if c is not None else lm_token(tok.text, tok.kind), lp) for c, lp in pos]
-               for tok, pos in zip(tokens, lattice)]
-    best = lm.decode(lattice)
+    jobs = []  # (index, tokens, fixed flags, lattice)
+    for i, (line, mode) in enumerate(lines):
+        tokens = tokenize(line)
+        lattice = [_candidates(lm, tok, mode) for tok in tokens]
+        fixed_tokens = [pos[0][0] is None for pos in lattice]
+        if all(fixed_tokens):
+            continue
+        lattice = [[(c if c is not None else lm_token(tok.text, tok.kind), lp) for c, lp in pos]
+                   for tok, pos in zip(tokens, lattice)]
+        jobs.append((i, tokens, fixed_tokens, lattice))
+    decoded = lm.decode_many([job[3] for job in jobs])
+    out: list[list[Edit]] = [[] for _ in lines]
+    for (i, tokens, fixed_tokens, _), best in zip(jobs, decoded):
+        out[i] = _edits(tokens, fixed_tokens, best)
+    return out
+
+
+def _edits(tokens: list[Token], fixed_tokens: list[bool], best: list[tuple[str, float]]) -> list[Edit]:
     edits = []
     for tok, fixed_token, (choice, conf) in zip(tokens, fixed_tokens, best):
         if fixed_token:

@@ -123,6 +123,86 @@ class LanguageModel:
         choice = self._viterbi(cand_ids, channel, beam)
         return self._confidences(lattice, cand_ids, channel, choice)
 
+    def decode_many(self, lattices: list[list[list[tuple[str, float]]]], beam: int = 8) -> list[list[tuple[str, float]]]:
+        """`decode` for many lattices (e.g. the lines of a document) in one batched pass.
+
+        Lattices whose candidates are all single tokens are decoded in lock-step, so the
+        numpy work of one position is shared by every line; the others go one by one."""
+        cand_ids = [[[self.token_id(c) for c, _ in pos] for pos in lat] for lat in lattices]
+        channel = [[np.array([lp for _, lp in pos], dtype=np.float64) for pos in lat] for lat in lattices]
+        simple = [i for i, ids in enumerate(cand_ids) if ids and all(len(x) == 1 for pos in ids for x in pos)]
+        choices: dict[int, list[int]] = dict(zip(simple, self._viterbi_batch([cand_ids[i] for i in simple],
+                                                                             [channel[i] for i in simple], beam)))
+        out = []
+        for i, lat in enumerate(lattices):
+            if not lat:
+                out.append([])
+                continue
+            choice = choices[i] if i in choices else self._viterbi(cand_ids[i], channel[i], beam)
+            out.append(self._confidences(lat, cand_ids[i], channel[i], choice))
+        return out
+
+    def _viterbi_batch(self, cand_ids, channel, beam: int) -> list[list[int]]:
+        """Lock-step Viterbi over several lattices of single-token candidates."""
+        n_lines = len(cand_ids)
+        if n_lines == 0:
+            return []
+        lengths = np.array([len(x) for x in cand_ids])
+        line = np.arange(n_lines)
+        hyp_u = np.full(n_lines, self.bos, dtype=np.int64)
+        hyp_v = hyp_u.copy()
+        score = np.zeros(n_lines)
+        back: list[tuple[np.ndarray, np.ndarray]] = []
+        finals: dict[int, tuple[int, int]] = {}  # line -> (step, index of best final hyp)
+        for t in range(int(lengths.max())):
+            ended = lengths[line] == t
+            if ended.any():
+                self._finish(line, hyp_u, hyp_v, score, ended, t, finals)
+                alive = ~ended
+                line, hyp_u, hyp_v, score = line[alive], hyp_u[alive], hyp_v[alive], score[alive]
+                alive_idx = np.flatnonzero(alive)
+            else:
+                alive_idx = None
+            active = np.unique(line)
+            ids = [np.array([x[0] for x in cand_ids[i][t]], dtype=np.int64) for i in active]
+            chans = [channel[i][t] for i in active]
+            sizes = np.zeros(n_lines, dtype=np.int64)
+            sizes[active] = [len(x) for x in ids]
+            offsets = np.zeros(n_lines, dtype=np.int64)
+            offsets[active] = np.cumsum([0] + [len(x) for x in ids[:-1]])
+            flat_ids, flat_chan = np.concatenate(ids), np.concatenate(chans)
+            per_hyp = sizes[line]
+            h = np.repeat(np.arange(len(line)), per_hyp)
+            within = np.arange(len(h)) - np.repeat(np.cumsum(per_hyp) - per_hyp, per_hyp)
+            c = offsets[line[h]] + within
+            w = flat_ids[c]
+            s = score[h] + flat_chan[c] + self.logprob_ids(hyp_u[h], hyp_v[h], w)
+            keep = _best_per_line_state(line[h], hyp_v[h], w, s, beam)
+            prev = h[keep] if alive_idx is None else alive_idx[h[keep]]
+            back.append((prev, within[keep]))
+            line, hyp_u, hyp_v, score = line[h[keep]], hyp_v[h[keep]], w[keep], s[keep]
+        self._finish(line, hyp_u, hyp_v, score, np.ones(len(line), bool), len(back), finals)
+        out = []
+        for i in range(n_lines):
+            step, best = finals[i]
+            choice = []
+            for prev, cand in reversed(back[:step]):
+                choice.append(int(cand[best]))
+                best = int(prev[best])
+            out.append(choice[::-1])
+        return out
+
+    def _finish(self, line, hyp_u, hyp_v, score, ended, step, finals) -> None:
+        """Record the best complete hypothesis (with </s>) of each line that ends at `step`."""
+        idx = np.flatnonzero(ended)
+        total = score[idx] + self.logprob_ids(hyp_u[idx], hyp_v[idx], np.full(len(idx), self.eos, dtype=np.int64))
+        order = np.lexsort((-total, line[idx]))
+        lines_sorted = line[idx][order]
+        first = np.ones(len(order), bool)
+        first[1:] = lines_sorted[1:] != lines_sorted[:-1]
+        for ln, i in zip(lines_sorted[first], idx[order][first]):
+            finals[int(ln)] = (step, int(i))
+
     def _viterbi(self, cand_ids, channel, beam: int) -> list[int]:
         hyp_u = np.array([self.bos], dtype=np.int64)
         hyp_v = np.array([self.bos], dtype=np.int64)
@@ -225,6 +305,22 @@ def _best_per_state(u: np.ndarray, v: np.ndarray, s: np.ndarray, beam: int) -> n
     _, first = np.unique(state, return_index=True)
     best = order[np.sort(first)]
     return best[:beam]
+
+
+def _best_per_line_state(line, v, w, s, beam: int) -> np.ndarray:
+    """Per line: the best hypothesis of each (v, w) state, then the `beam` best states."""
+    order = np.lexsort((-s, w, v, line))
+    key = np.stack([line[order], v[order], w[order]])
+    first = np.ones(len(order), bool)
+    first[1:] = np.any(key[:, 1:] != key[:, :-1], axis=0)
+    best = order[first]
+    best = best[np.lexsort((-s[best], line[best]))]
+    ln = line[best]
+    start = np.ones(len(best), bool)
+    start[1:] = ln[1:] != ln[:-1]
+    group_start = np.maximum.accumulate(np.where(start, np.arange(len(best)), 0))
+    rank = np.arange(len(best)) - group_start
+    return best[rank < beam]
 
 
 @cache

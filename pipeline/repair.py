@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .diacritics import Edit, restore
+from .diacritics import Edit, restore_lines
 from .normalize import normalize
 from .schema import Repair
 from .errors import ChithiError
@@ -27,6 +27,7 @@ from .vietnamese import is_stripped_syllable, is_syllable, tokenize
 MIN_WORDS = 4
 STRIPPED_MAX_MARKED = 0.25  # share of words with marks below which a line is stripped
 GARBLE_MIN_INVALID = 0.2  # share of ill-formed words above which a line is OCR garble
+CLEAN_MIN_MARKED = 0.5  # … unless at least this share carries marks (a clean line with names)
 LEGACY_MIN_GAIN = 3  # a legacy decoding must turn this many more words into syllables
 LEGACY_MIN_SHARE = 0.05  # … and at least this share of all words
 _FOREIGN_LETTERS = re.compile(r"[fjwzFJWZ]")
@@ -49,7 +50,7 @@ class LineStats:
     def classify(self) -> str:
         if self.words == 0:
             return "clean"
-        if self.invalid / self.words > GARBLE_MIN_INVALID:
+        if self.invalid / self.words > GARBLE_MIN_INVALID and self.marked / self.words < CLEAN_MIN_MARKED:
             return "ocr_garble"
         if self.marked / self.words < STRIPPED_MAX_MARKED:
             return "stripped"
@@ -63,12 +64,10 @@ def repair(text: str) -> Repaired:
     lines = text.split("\n")
     stats = [line_stats(line) for line in lines]
     doc_class = _total(stats).classify()
+    kinds = [st.classify() if st.words >= MIN_WORDS else _short_line_class(st, doc_class) for st in stats]
     edits: list[Edit] = []
-    offset = 0
-    for line, st in zip(lines, stats):
-        kind = st.classify() if st.words >= MIN_WORDS else _short_line_class(st, doc_class)
-        edits.extend(_shift(e, offset) for e in _repair_line(line, kind))
-        offset += len(line) + 1
+    for start, line_edits in zip(_line_starts(lines), _repair_lines(lines, kinds)):
+        edits.extend(_shift(e, start) for e in line_edits)
     fixed, repairs = apply_edits(text, merge_adjacent(text, edits))
     return Repaired(text=fixed, repairs=repairs, legacy_encoding=legacy)
 
@@ -80,7 +79,7 @@ def line_stats(line: str) -> LineStats:
             words += 1
             invalid += 1
             continue
-        if tok.kind != "word":
+        if tok.kind != "word" or _is_abbreviation(tok.text):
             continue
         words += 1
         if not tok.text.isascii():
@@ -88,6 +87,11 @@ def line_stats(line: str) -> LineStats:
         if not is_stripped_syllable(tok.text) or _FOREIGN_LETTERS.search(tok.text):
             invalid += 1
     return LineStats(words, marked, invalid)
+
+
+def _is_abbreviation(word: str) -> bool:
+    """UBND, HĐND, TW, TT: capitals that are not one syllable say nothing about garble."""
+    return word.isupper() and len(word) > 1 and not is_syllable(word)
 
 
 def _total(stats: list[LineStats]) -> LineStats:
@@ -100,16 +104,37 @@ def _short_line_class(st: LineStats, doc_class: str) -> str:
     return "clean" if doc_class == "clean" else "stripped"
 
 
-def _repair_line(line: str, kind: str) -> list[Edit]:
-    if kind == "ocr_garble":
-        garble = _garble_repairer()
-        if garble is not None:
-            try:
-                return [Edit(s, e, rep, conf, k) for s, e, rep, conf, k in garble(line)]
-            except ChithiError:
-                pass  # its model is not trained here: restoration still fixes the syllables
-        return restore(line, "stripped")
-    return restore(line, "stripped" if kind == "stripped" else "clean")
+def _line_starts(lines: list[str]) -> list[int]:
+    starts, offset = [], 0
+    for line in lines:
+        starts.append(offset)
+        offset += len(line) + 1
+    return starts
+
+
+def _repair_lines(lines: list[str], kinds: list[str]) -> list[list[Edit]]:
+    """Edits per line: garbled lines go to the OCR-garble repairer, the rest are restored
+    together in one batched decode."""
+    out: list[list[Edit] | None] = [None] * len(lines)
+    for i, (line, kind) in enumerate(zip(lines, kinds)):
+        if kind == "ocr_garble":
+            out[i] = _garble_edits(line)
+    todo = [i for i, edits in enumerate(out) if edits is None]
+    modes = [(lines[i], "clean" if kinds[i] == "clean" else "stripped") for i in todo]
+    for i, edits in zip(todo, restore_lines(modes)):
+        out[i] = edits
+    return out
+
+
+def _garble_edits(line: str) -> list[Edit] | None:
+    """Edits from `garble.repair_line`, or None when that repairer is not available."""
+    garble = _garble_repairer()
+    if garble is None:
+        return None
+    try:
+        return [Edit(s, e, rep, conf, k) for s, e, rep, conf, k in garble(line)]
+    except ChithiError:
+        return None  # its model is not trained here: restoration still fixes the syllables
 
 
 def _garble_repairer():
