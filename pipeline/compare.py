@@ -89,6 +89,7 @@ class Provision:
     title: str
     text: str
     cues: tuple[str, ...]
+    require: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def load_reference(name: str | Path) -> Reference:
 def _reference_from_data(data: dict) -> Reference:
     doc = data.get("document", {})
     provisions = tuple(
-        Provision(p["id"], p["group"], p["title"], p["text"], tuple(p.get("cues", ())))
+        Provision(p["id"], p["group"], p["title"], p["text"], tuple(p.get("cues", ())), tuple(p.get("require", ())))
         for p in data["provisions"]
     )
     return Reference(
@@ -236,7 +237,7 @@ class Window:
 class Scorer:
     """Scores every provision against every window of one or two consecutive passages."""
 
-    def __init__(self, passages: list[Passage], reference: Reference):
+    def __init__(self, passages: list[Passage], reference: Reference, body: tuple[int, int] | None = None):
         self.passages = passages
         self.reference = reference
         self.conf = settings()
@@ -245,6 +246,8 @@ class Scorer:
             for k in range(1, self.conf["window_sentences"] + 1)
             for i in range(len(passages) - k + 1)
         ]
+        first, last = body or (0, len(passages))
+        self.in_body = np.array([first <= w.first and w.last < last for w in self.windows], dtype=bool)
         self._prepare_terms()
         self._prepare_cues()
 
@@ -290,7 +293,7 @@ class Scorer:
     def _prepare_cues(self) -> None:
         from rapidfuzz import fuzz, process
 
-        self.cue_list = sorted({fold(c) for p in self.reference.provisions for c in p.cues if fold(c)})
+        self.cue_list = sorted({fold(c) for p in self.reference.provisions for c in p.cues + p.require if fold(c)})
         self.cue_index = {c: i for i, c in enumerate(self.cue_list)}
         texts = [f" {p.folded} " for p in self.passages]
         exact = np.array([[1.0 if f" {cue} " in t else 0.0 for t in texts] for cue in self.cue_list])
@@ -311,6 +314,13 @@ class Scorer:
         share = self.cue_hits[rows].mean(axis=0)
         return np.minimum(1.0, share / self.conf["cue_saturation"])
 
+    def has_subject(self, provision: Provision) -> np.ndarray:
+        """Windows that name one of the provision's required phrases (all windows when it has none)."""
+        rows = [self.cue_index[fold(c)] for c in provision.require if fold(c) in self.cue_index]
+        if not rows:
+            return np.ones(len(self.windows), dtype=bool)
+        return self.cue_hits[rows].max(axis=0) >= 0.5
+
     def found_cues(self, provision: Provision, window_index: int) -> list[str]:
         return [c for c in provision.cues
                 if fold(c) in self.cue_index and self.cue_hits[self.cue_index[fold(c)], window_index] >= 0.5]
@@ -323,6 +333,10 @@ class Scorer:
         w = self.conf["weights"]
         cue, lexical = self.cues(provision), self.lexical(provision)
         base = (w["cue"] * cue + w["lexical"] * lexical)
+        # Passages outside the body (preamble, distribution list) and passages that do not name
+        # the provision's subject cannot carry it.
+        cap = self.conf["require_cap"] * (w["cue"] + w["lexical"])
+        base = np.where(self.has_subject(provision), base, np.minimum(base, cap)) * self.in_body
         combined = base / (w["cue"] + w["lexical"] + w["fuzzy"])
         if not len(combined):
             return combined, base
@@ -332,7 +346,8 @@ class Scorer:
             text = " ".join(p.folded for p in self.passages[window.first:window.last + 1])
             similarity = fuzz.token_set_ratio(wording, _strip_stop_phrases(text, self.reference.stop_phrases)
                                               .replace("|", " ")) / 100
-            combined[i] = (base[i] + w["fuzzy"] * similarity) / (w["cue"] + w["lexical"] + w["fuzzy"])
+            if base[i] > 0:
+                combined[i] = (base[i] + w["fuzzy"] * similarity) / (w["cue"] + w["lexical"] + w["fuzzy"])
         return combined, base / (w["cue"] + w["lexical"])
 
 
@@ -360,6 +375,15 @@ def _overlaps_repair(record: DocumentRecord, start: int, end: int) -> bool:
     return any(r.start < end and start < r.end for r in record.repairs)
 
 
+def _prefer_single(scorer: Scorer, scores: np.ndarray, i: int) -> int:
+    """A two-passage window gives way to its better passage unless the pair scores clearly higher."""
+    window = scorer.windows[i]
+    if window.first == window.last:
+        return i
+    single = max(range(window.first, window.last + 1), key=lambda j: scores[j])  # single windows come first
+    return single if scores[single] >= scores[i] - settings()["pair_margin"] else i
+
+
 def _evidence(record: DocumentRecord, scorer: Scorer, provision: Provision, scores: np.ndarray) -> list[Evidence]:
     conf = settings()
     floor = conf["thresholds"]["partial"]
@@ -368,6 +392,7 @@ def _evidence(record: DocumentRecord, scorer: Scorer, provision: Provision, scor
     for i in np.argsort(-scores):
         if scores[i] < floor or len(out) >= conf["max_evidence"]:
             break
+        i = _prefer_single(scorer, scores, int(i))
         window = scorer.windows[i]
         if any(window.first <= b and a <= window.last for a, b in taken):
             continue
@@ -393,9 +418,10 @@ def _body_range(record: DocumentRecord, passages: list[Passage]) -> tuple[int, i
     else:
         first = next((i for i, p in enumerate(passages) if _ROMAN_HEADING.match(record.text[p.start:p.end])), 0)
     ends = [fold(x) for x in conf.get("body_end_phrases", [])]
-    last = next((i for i, p in enumerate(passages) if i > first and any(p.folded.startswith(e) for e in ends)),
-                len(passages))
-    return first, last
+    # The last occurrence of each closing formula: a cover letter before the plan has its own.
+    closing = [max((i for i, p in enumerate(passages) if i > first and p.folded.startswith(e)), default=len(passages))
+               for e in ends]
+    return first, min(closing, default=len(passages))
 
 
 def _labels_in(record: DocumentRecord, start: int, end: int) -> tuple[list[str], list[str]]:
@@ -544,7 +570,7 @@ def compare_record(record: DocumentRecord, reference: Reference, against: str) -
     passages = passages_of(record)
     if not passages:
         raise ChithiError(record.source.path, "the plan has no text to compare", "compare")
-    scorer = Scorer(passages, reference)
+    scorer = Scorer(passages, reference, _body_range(record, passages))
     results, all_evidence = [], []
     best_single = np.zeros(len(passages))
     singles = len(passages)  # the first windows are the single passages
