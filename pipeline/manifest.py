@@ -94,13 +94,14 @@ class Manifest:
     def committed_bytes(self) -> dict[str, int]:
         return dict(self._db.execute("SELECT name, bytes FROM outputs"))
 
-    def commit(self, entry: FileEntry, output_bytes: dict[str, int]) -> None:
-        """Mark `entry` done together with the output lengths that include its lines."""
+    def commit(self, entries: list[FileEntry], output_bytes: dict[str, int]) -> None:
+        """Mark `entries` done together with the output lengths that include their lines."""
+        now = time.time()
         with self._transaction():
-            self._db.execute(
+            self._db.executemany(
                 "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (entry.sha256, self.version, entry.path, entry.status, entry.documents,
-                 entry.pages, entry.seconds, time.time()),
+                [(e.sha256, self.version, e.path, e.status, e.documents, e.pages, e.seconds, now)
+                 for e in entries],
             )
             self._db.executemany(
                 "INSERT OR REPLACE INTO outputs VALUES (?, ?)", sorted(output_bytes.items())

@@ -1,0 +1,177 @@
+"""Throughput and peak memory of `chithi batch`, and OCR pages/minute next to raw Tesseract.
+
+    nice -n 10 .venv/bin/python scripts/bench_batch.py --files 500 --no-repair
+    nice -n 10 .venv/bin/python scripts/bench_batch.py --files 60 --configs local:1,local:2 --ocr-pages 4
+
+Text: the five samples are replicated to --files files, each with a small variation (a copy
+number line) so that every file has its own hash. The baseline row runs `pipeline.extract`
+in this process, one file after another, on the first 40 files: what one core does without
+any batch machinery. Each batch row runs `chithi batch` as a subprocess and samples the RSS
+of its whole process tree (parent, workers, Ray daemons) with psutil. docs/s is the batch's
+own figure (from its start to its last commit, without Python start-up or Parquet).
+
+OCR: --ocr-pages pages of the gazette PDFs are rendered at 300 dpi to PNG; the same PNGs go
+through raw `tesseract PAGE stdout -l vie` and through `chithi batch`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE_FILES = 40
+
+
+def make_text_inputs(folder: Path, count: int) -> list[Path]:
+    samples = sorted((ROOT / "corpus" / "samples").glob("*.txt"))
+    texts = [p.read_text("utf-8") for p in samples]
+    paths = []
+    for n in range(count):
+        path = folder / f"bản sao {n:04d} {samples[n % len(samples)].stem}.txt"
+        path.write_text(texts[n % len(texts)].rstrip("\n") + f"\n\nBản sao số {n + 1}.\n", "utf-8")
+        paths.append(path)
+    return paths
+
+
+def make_ocr_inputs(folder: Path, pages: int) -> list[Path]:
+    import pypdfium2 as pdfium
+
+    paths = []
+    for pdf_path in sorted((ROOT / "corpus" / "pdf").glob("*.pdf")):
+        pdf = pdfium.PdfDocument(pdf_path)
+        image = pdf[0].render(scale=300 / 72).to_pil().convert("L")
+        path = folder / f"trang {len(paths) + 1:02d}.png"
+        image.save(path)
+        paths.append(path)
+        pdf.close()
+        if len(paths) == pages:
+            break
+    return paths
+
+
+class PeakRss:
+    """Samples the summed RSS of a process and all its descendants every 0.2 s."""
+
+    def __init__(self, pid: int):
+        self.root, self.peak, self._stop = psutil.Process(pid), 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                procs = [self.root, *self.root.children(recursive=True)]
+                self.peak = max(self.peak, sum(_rss(p) for p in procs))
+            except psutil.NoSuchProcess:
+                pass
+            self._stop.wait(0.2)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def _rss(proc: psutil.Process) -> int:
+    try:
+        return proc.memory_info().rss
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return 0
+
+
+def run_batch(inputs: Path, out: Path, engine: str, workers: int, repair: bool) -> dict:
+    command = [sys.executable, "-m", "pipeline.cli", "batch", str(inputs), "-o", str(out),
+               "--engine", engine, "--workers", str(workers)]
+    if not repair:
+        command.append("--no-repair")
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    meter = PeakRss(proc.pid)
+    _, err = proc.communicate()
+    wall = time.perf_counter() - started
+    peak = meter.stop()
+    if proc.returncode not in (0, 3):
+        raise SystemExit(f"chithi batch failed ({proc.returncode}):\n{err.decode()[-2000:]}")
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    return {**summary, "wall": wall, "peak_mb": peak / 2**20}
+
+
+def baseline(paths: list[Path], repair: bool) -> dict:
+    from pipeline import extract
+
+    extract(paths[0], repair=repair)  # load the models first, as the batch warm-up does
+    started, documents, failed = time.perf_counter(), 0, 0
+    for path in paths:
+        try:
+            documents += len(extract(path, repair=repair))
+        except Exception:
+            failed += 1
+    seconds = time.perf_counter() - started
+    return {"files": len(paths), "documents": documents, "failed": failed, "seconds": seconds,
+            "docs_per_s": documents / seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def tesseract_pages_per_minute(pages: list[Path]) -> float:
+    started = time.perf_counter()
+    for page in pages:
+        subprocess.run(["tesseract", str(page), "stdout", "-l", "vie"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return len(pages) / (time.perf_counter() - started) * 60
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=500)
+    parser.add_argument("--configs", default="local:1,local:2,ray:1,ray:2", help="engine:workers,…")
+    parser.add_argument("--no-repair", action="store_true", help="Skip the repair stage.")
+    parser.add_argument("--ocr-pages", type=int, default=0, help="Also measure OCR on this many rendered pages.")
+    args = parser.parse_args()
+    repair = not args.no_repair
+
+    work = Path(tempfile.mkdtemp(prefix="chithi-bench-"))
+    try:
+        text_dir = work / "văn bản"
+        text_dir.mkdir()
+        paths = make_text_inputs(text_dir, args.files)
+        print(f"text: {args.files} files from the 5 samples, repair {'on' if repair else 'off'}, "
+              f"{psutil.cpu_count()} CPUs, load average {psutil.getloadavg()[0]:.1f}")
+        print(f"{'run':<24}{'files':>7}{'docs':>7}{'failed':>8}{'batch s':>9}{'wall s':>8}{'docs/s':>8}"
+              f"{'peak RSS MB':>13}")
+        base = baseline(paths[:BASELINE_FILES], repair)
+        print(f"{'in-process, sequential':<24}{base['files']:>7}{base['documents']:>7}{base['failed']:>8}"
+              f"{base['seconds']:>9.1f}{'':>8}{base['docs_per_s']:>8.1f}{base['peak_mb']:>13.0f}", flush=True)
+        for config in args.configs.split(","):
+            engine, workers = config.split(":")
+            row = run_batch(text_dir, work / f"out-{engine}-{workers}", engine, int(workers), repair)
+            print(f"{f'batch {engine}, {workers} worker(s)':<24}{row['files']:>7}{row['documents']:>7}"
+                  f"{row['failed']:>8}{row['seconds']:>9.1f}{row['wall']:>8.1f}{row['docs_per_s']:>8.1f}"
+                  f"{row['peak_mb']:>13.0f}", flush=True)
+        if args.ocr_pages:
+            ocr_dir = work / "trang quét"
+            ocr_dir.mkdir()
+            pages = make_ocr_inputs(ocr_dir, args.ocr_pages)
+            print(f"\nOCR: {len(pages)} gazette pages rendered at 300 dpi")
+            print(f"{'run':<34}{'pages':>7}{'failed':>8}{'pages/min':>11}")
+            print(f"{'raw tesseract -l vie, sequential':<34}{len(pages):>7}{0:>8}"
+                  f"{tesseract_pages_per_minute(pages):>11.1f}", flush=True)
+            for workers in (1, 2):
+                row = run_batch(ocr_dir, work / f"ocr-{workers}", "local", workers, repair)
+                rate = row["pages"] / row["seconds"] * 60 if row["seconds"] else 0.0
+                print(f"{f'chithi batch, {workers} worker(s)':<34}{row['pages']:>7}{row['failed']:>8}{rate:>11.1f}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
