@@ -2,8 +2,8 @@
 
     nice -n 10 .venv/bin/python scripts/train_lm.py                 # full model
     nice -n 10 .venv/bin/python scripts/train_lm.py --limit 100     # quick subset
+    .venv/bin/python scripts/train_lm.py --variants /tmp/lm-variants   # + comparison models
     .venv/bin/python scripts/train_lm.py --no-domain --out /tmp/lm-nodomain
-    .venv/bin/python scripts/train_lm.py --exclude-sample 001 --out /tmp/lm-no001
 
 Data: /work/shared/corpora/legal/*.jsonl.gz (public-domain legal text), normalised with
 `pipeline.normalize`, exact-duplicate documents and repeated lines (the same law in two
@@ -41,14 +41,16 @@ def is_held_out(doc_id: str) -> bool:
     return int(hashlib.sha1(doc_id.encode()).hexdigest(), 16) % 50 == 0
 
 
-def read_corpus(limit: int | None):
-    """Yield (source, id, normalised text) for every corpus document."""
+def read_corpus(limit: int | None, keep=None):
+    """Yield (source, id, normalised text) for every corpus document (whose id `keep`s)."""
     for source in SOURCES:
         with gzip.open(CORPORA / f"{source}.jsonl.gz", "rt", encoding="utf-8") as fh:
             for n, line in enumerate(fh):
                 if limit is not None and n >= limit:
                     break
                 rec = json.loads(line)
+                if keep is not None and not keep(f"{source}/{rec['id']}"):
+                    continue
                 yield source, f"{source}/{rec['id']}", normalize(rec["text"])
 
 
@@ -66,8 +68,8 @@ def line_key(line: str) -> bytes:
     return hashlib.blake2b(line.strip().encode(), digest_size=8).digest()
 
 
-def training_lines(args) -> tuple[list[list[str]], dict]:
-    """Tokenised training sentences (one per line) and statistics."""
+def training_lines(args) -> tuple[list[list[str]], dict[str, list[list[str]]], dict]:
+    """Tokenised corpus sentences (one per line), sample sentences by sample, statistics."""
     docs = list(read_corpus(args.limit))
     held = [d for d in docs if is_held_out(d[1])]
     held_lines = {line_key(l) for _, _, text in held for l in text.split("\n") if len(l.strip()) > 20}
@@ -90,18 +92,16 @@ def training_lines(args) -> tuple[list[list[str]], dict]:
                     stats["duplicate_lines"] += 1
                     continue
                 seen_lines.add(key)
-            toks = lm_tokens(line)
+            toks = [sys.intern(t) for t in lm_tokens(line)]
             if toks:
                 sentences.append(toks)
-    if not args.no_domain:
-        for name, text in sample_texts(set(args.exclude_sample)):
-            stats["domain_docs"] += 1
-            for line in text.split("\n"):
-                toks = lm_tokens(line)
-                sentences.extend([toks] * args.domain_weight if toks else [])
-    stats["sentences"] = len(sentences)
-    stats["tokens"] = sum(map(len, sentences))
-    return sentences, dict(stats)
+    domain = {}
+    for name, text in sample_texts(set(args.exclude_sample)):
+        domain[name[:3]] = [toks for toks in map(lm_tokens, text.split("\n")) if toks]
+    stats["corpus_sentences"] = len(sentences)
+    stats["corpus_tokens"] = sum(map(len, sentences))
+    stats["domain_tokens"] = {k: sum(map(len, v)) for k, v in domain.items()}
+    return sentences, domain, dict(stats)
 
 
 def build_vocab(sentences, min_count: int) -> list[str]:
@@ -211,31 +211,52 @@ def main() -> None:
     ap.add_argument("--min-tri", type=int, default=2, help="Keep trigrams seen at least this often.")
     ap.add_argument("--min-bi", type=int, default=1, help="Keep bigrams with this continuation count.")
     ap.add_argument("--unigram", action="store_true", help="Save the unigram baseline instead.")
+    ap.add_argument("--variants", type=Path, default=None,
+                    help="Also write the comparison models (no-domain, leave-one-sample-out, unigram) here.")
     args = ap.parse_args()
 
     t0 = time.time()
-    sentences, stats = training_lines(args)
+    corpus, domain, stats = training_lines(args)
     print(f"read {stats} in {time.time() - t0:.0f}s", flush=True)
+    if args.variants:
+        variants = {
+            "main": sorted(domain),
+            "no-domain": [],
+            **{f"no-{name}": [k for k in sorted(domain) if k != name] for name in domain},
+        }
+        for name, samples in variants.items():
+            fit_and_save(args, corpus, domain, samples, args.variants / name, False, stats, t0)
+        fit_and_save(args, corpus, domain, sorted(domain), args.variants / "unigram", True, stats, t0)
+    else:
+        samples = [] if args.no_domain else sorted(domain)
+        fit_and_save(args, corpus, domain, samples, args.out, args.unigram, stats, t0)
+
+
+def fit_and_save(args, corpus, domain, samples: list[str], out: Path, unigram: bool, stats: dict, t0: float) -> None:
+    """Estimate one model from the corpus plus the named samples and save it to `out`."""
+    sentences = corpus + [toks for name in samples for toks in domain[name] for _ in range(args.domain_weight)]
     vocab = build_vocab(sentences, args.min_count)
     ids = id_stream(sentences, vocab)
-    del sentences
     model = estimate(ids, len(vocab), vocab.index(BOS), vocab.index(EOS), args.min_tri, args.min_bi)
-    if args.unigram:
+    if unigram:
         model = unigram_only(model)
     meta = {
-        "kind": "unigram" if args.unigram else "trigram-interpolated-kneser-ney",
+        "kind": "unigram" if unigram else "trigram-interpolated-kneser-ney",
         "vocab": len(vocab),
         "bigrams": int(len(model["bi_keys"])),
         "trigrams": int(len(model["tri_keys"])),
         "discounts": model["discounts"],
         "ngram_types_before_pruning": model["types"],
+        "domain_samples": samples,
+        "training_tokens": int(len(ids)),
         "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "data": stats,
     }
-    save(args.out, vocab, model, meta)
-    size = sum(f.stat().st_size for f in args.out.iterdir()) / 1e6
-    print(json.dumps(meta, indent=1, ensure_ascii=False))
-    print(f"saved {args.out} ({size:.1f} MB) in {time.time() - t0:.0f}s")
+    save(out, vocab, model, meta)
+    size = sum(f.stat().st_size for f in out.iterdir()) / 1e6
+    print(json.dumps({k: meta[k] for k in ("kind", "vocab", "bigrams", "trigrams", "domain_samples", "training_tokens")},
+                     ensure_ascii=False))
+    print(f"saved {out} ({size:.1f} MB) at {time.time() - t0:.0f}s", flush=True)
 
 
 if __name__ == "__main__":

@@ -79,7 +79,7 @@ def test_wrong_marks_inside_a_stripped_line_are_redecoded():
 
 
 def test_offsets_hold_on_a_repaired_sample():
-    text = sample("000")
+    text = "\n".join(sample("000").split("\n")[:60])  # the header and first sections: fast
     fixed = repair(text)
     assert fixed.repairs
     assert_offsets_hold(text, fixed)
