@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from functools import cache
 
-from ..schema import DocumentRecord
+from ..schema import DocumentRecord, Section
 from .gazetteer import load_table
 
 # a sentence ends at . ; ! ? followed by white space, or at a line break; "1.800" and
@@ -51,6 +51,17 @@ def preceding_headings(text: str, offset: int, limit: int = 30) -> list[tuple[in
             lines.append((start, line))
         end = start - 1
     return lines
+
+
+def section_path(record: DocumentRecord, offset: int) -> list[Section]:
+    """Sections holding `offset`, outermost first (empty before the structure stage runs)."""
+    path, level = [], record.sections
+    while True:
+        inside = next((s for s in level if s.start <= offset < s.end), None)
+        if inside is None:
+            return path
+        path.append(inside)
+        level = inside.children
 
 
 def section_id_at(record: DocumentRecord, offset: int) -> str | None:

@@ -21,7 +21,7 @@ from functools import cache
 
 from ..registry import stage
 from ..schema import Check, DocumentRecord, Target
-from .context import document_locality, preceding_headings, section_id_at, sentence_at
+from .context import document_locality, preceding_headings, section_id_at, section_path, sentence_at
 from .gazetteer import fold, load_table
 from .numbers import NUMBER, NUMBER_RE, RANGE_DASH, find_period, parse_number
 
@@ -110,7 +110,7 @@ def _text_targets(record: DocumentRecord, locality: str | None) -> list[Target]:
         metric = _metric(sentence, q.unit)
         if metric is None:
             continue
-        period_start, period_end = _period(text, s_start, sentence)
+        period_start, period_end = _period(record, s_start, sentence)
         scope = _per_unit_scope(text, s_start, q.start) or locality
         found.append(Target(
             metric=metric, value=q.value, value_max=q.value_max,
@@ -172,11 +172,14 @@ def _per_unit_scope(text: str, sentence_start: int, offset: int) -> str | None:
     return None
 
 
-def _period(text: str, sentence_start: int, sentence: str) -> tuple[int | None, int | None]:
+def _period(record: DocumentRecord, sentence_start: int, sentence: str) -> tuple[int | None, int | None]:
+    """The period named in the sentence, else in the nearest enclosing heading that names one."""
     period = find_period(sentence)
     if period != (None, None):
         return period
-    for _, heading in preceding_headings(text, sentence_start):
+    headings = [s.heading for s in reversed(section_path(record, sentence_start))]
+    headings += [line for _, line in preceding_headings(record.text, sentence_start)]
+    for heading in headings:
         period = find_period(heading)
         if period != (None, None):
             return period
@@ -208,7 +211,7 @@ class Table:
         return self.rows[-1][-1].end
 
 
-_CELL_SPLIT = re.compile(r"\t+|[ \u00a0]{2,}")
+_CELL = re.compile(r"(?:(?!\t|[ \u00a0]{2,}).)+")
 
 
 def find_tables(text: str) -> list[Table]:
@@ -246,16 +249,16 @@ def _classify(line: str, start: int) -> tuple[str, list[Cell]]:
     """'blank', 'cell' (a tab-indented single cell), 'row' (several cells) or 'text'."""
     if not line.strip():
         return "blank", []
-    cells = [
-        Cell(start + m.start(), start + m.end(), m.group())
-        for m in re.finditer(r"\S(?:.*?\S)?(?=\t|[ \u00a0]{2,}|$)", line)
-    ]
+    cells = []
+    for m in _CELL.finditer(line):
+        value = m.group().strip()
+        if value:
+            offset = start + m.start() + m.group().index(value)
+            cells.append(Cell(offset, offset + len(value), value))
     if line.startswith("\t") and len(cells) == 1:
         return "cell", cells
-    if len(cells) >= 2 and any(c.number is not None for c in cells):
-        return "row", cells
-    if len(cells) >= 3 and "\t" in line.strip():
-        return "row", cells  # a header row of a DOCX table
+    if len(cells) >= 2 and any(c.number is not None for c in cells) or len(cells) >= 3:
+        return "row", cells  # a data row, or a header row of three cells or more
     return "text", []
 
 

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from pipeline import extract
+from pipeline.extractors.numbers import find_dates, find_period, parse_number
+
+from .conftest import sample
+
+DISTRICTS = {
+    "Thị xã Hương Trà": 213, "Huyện Phú Vang": 301, "Huyện A Lưới": 96, "Huyện Phú Lộc": 268,
+    "Huyện Nam Đông": 54, "Huyện Phong Điền": 195, "Thị xã Hương Thủy": 186, "Thành phố Huế": 337,
+    "Huyện Quảng Điền": 150,
+}
+
+
+@cache
+def record(prefix: str):
+    return extract(sample(prefix))[0]
+
+
+def targets_of(text: str):
+    (rec,) = extract(text, stages=["targets"])
+    return rec
+
+
+@pytest.mark.parametrize("token, value", [("1.800", 1800), ("514.295", 514295), ("2,5", 2.5), ("02", 2), ("80", 80)])
+def test_vietnamese_numbers(token, value):
+    assert parse_number(token) == value
+
+
+def test_dates_and_periods():
+    assert [d for *_, d in find_dates("trước ngày 20/6/2021 và ngày 05 tháng 12 năm 2021")] == ["2021-06-20", "2021-12-05"]
+    assert find_period("giai đoạn 2021 - 2025") == (2021, 2025)
+    assert find_period("Một số chỉ tiêu cụ thể đến năm 2030") == (None, 2030)
+    assert find_period("CHỈ TIÊU GIAO NĂM 2021") == (2021, 2021)
+
+
+def test_004_quota_table_rows_scopes_and_sum_check():
+    rec = record("004")
+    quotas = {t.scope: t.value for t in rec.targets if t.metric == "quota"}
+    assert quotas == DISTRICTS
+    assert all(t.table == 0 and t.period_end == 2021 for t in rec.targets if t.metric == "quota")
+    labour = {t.scope: t.value for t in rec.targets if t.metric == "labour_force"}
+    assert labour["Thành phố Huế"] == 132122 and len(labour) == 9
+    (check,) = [c for c in rec.checks if c.kind == "quota_sum"]
+    assert check.passed and check.expected == 1800 and check.actual == 1800
+
+
+def test_004_provincial_range():
+    (target,) = [t for t in record("004").targets if t.metric == "workers_sent"]
+    assert (target.value, target.value_max, target.unit) == (1800, 2000, "person")
+    assert (target.period_start, target.period_end) == (2021, 2021)
+    assert target.scope == "tỉnh Thừa Thiên Huế"
+    assert record("004").text[target.start:target.end] == "1.800 - 2.000 lao động"
+
+
+def test_001_ranges_per_year_and_per_commune_and_share():
+    rec = record("001")
+    sent = {(t.value, t.value_max, t.scope, t.period_end, t.frequency) for t in rec.targets if t.metric == "workers_sent"}
+    assert sent == {
+        (30, 40, "huyện Tam Đường", 2025, "year"), (2, 3, "per commune", 2025, "year"),
+        (50, 60, "huyện Tam Đường", 2030, "year"), (5, 6, "per commune", 2030, "year"),
+    }
+    (share,) = [t for t in rec.targets if t.metric == "share_high_income_markets"]
+    assert (share.value, share.comparator, share.unit, share.period_end) == (80, ">", "percent", 2030)
+
+
+def test_dates_years_and_document_numbers_are_not_targets():
+    rec = targets_of(
+        "Căn cứ Quyết định số 01/QĐ-UBND ngày 01/01/2021 của Ủy ban nhân dân tỉnh; Chỉ thị số 20-CT/TW "
+        "ngày 12/12/2022; kế hoạch 05 năm, định kỳ 06 tháng báo cáo; Điều 3 Luật năm 2020.\n"
+    )
+    assert rec.targets == []
+
+
+def test_budget_amount_and_comparator():
+    rec = targets_of("Tổng kinh phí thực hiện khoảng 164 tỉ đồng; phấn đấu ít nhất 500 lao động được đào tạo nghề.\n")
+    by_metric = {t.metric: t for t in rec.targets}
+    assert by_metric["budget"].value == 164e9 and by_metric["budget"].unit == "VND" and by_metric["budget"].comparator == "≈"
+    assert by_metric["trained_workers"].value == 500 and by_metric["trained_workers"].comparator == ">="
+
+
+HEADER = ["STT", "Huyện, thị xã", "Lực lượng lao động", "Chỉ tiêu năm 2024"]
+ROWS = [["1", "Huyện Kỳ Anh", "40.100", "120"], ["2", "Huyện Can Lộc", "35.200", "95"], ["3", "Thị xã Hồng Lĩnh", "12.000", "40"]]
+
+
+def table_text(join: str, total: str) -> str:
+    lines = [join.join(HEADER)] + [join.join(r) for r in ROWS] + [join.join(["", "Tổng cộng", "87.300", total])]
+    return "II. CHỈ TIÊU\nPhân bổ chỉ tiêu như sau:\n" + "\n".join(lines) + "\nIII. NHIỆM VỤ\n"
+
+
+@pytest.mark.parametrize("join", ["\t", "    "], ids=["docx-tabs", "ocr-spaces"])
+def test_quota_tables_in_docx_and_ocr_layouts(join):
+    rec = targets_of(table_text(join, "255"))
+    quotas = {t.scope: (t.value, t.period_end) for t in rec.targets if t.metric == "quota"}
+    assert quotas == {"Huyện Kỳ Anh": (120, 2024), "Huyện Can Lộc": (95, 2024), "Thị xã Hồng Lĩnh": (40, 2024)}
+    assert {c.kind: c.passed for c in rec.checks} == {"quota_sum": True, "labour_force_sum": True}
+
+
+def test_quota_sum_check_reports_the_difference():
+    rec = targets_of(table_text("\t", "260"))
+    (check,) = [c for c in rec.checks if c.kind == "quota_sum"]
+    assert not check.passed and check.expected == 260 and check.actual == 255 and check.difference == -5
+    assert "lệch" in check.message
