@@ -252,42 +252,56 @@ class Scorer:
         self._prepare_cues()
 
     # -- lexical
+    def _query(self, provision: Provision) -> Counter:
+        return _terms(_strip_stop_phrases(fold(provision.text + " | " + " | ".join(provision.cues)),
+                                          self.reference.stop_phrases))
+
     def _prepare_terms(self) -> None:
+        """TF-IDF weights of every window, kept only for the terms the provisions use (plus full norms)."""
         stops = self.reference.stop_phrases
-        self.passage_terms = [_terms(_strip_stop_phrases(p.folded, stops)) for p in self.passages]
+        passage_terms = [_terms(_strip_stop_phrases(p.folded, stops)) for p in self.passages]
         df: Counter = Counter()
-        for terms in self.passage_terms:
+        for terms in passage_terms:
             df.update(terms.keys())
         n = len(self.passages)
         self.idf = lambda term: math.log((n + 1) / (df.get(term, 0) + 1)) + 1.0
-        self.window_terms = [self._window_counter(w) for w in self.windows]
-        self.window_norms = np.array([self._norm(c) for c in self.window_terms])
-
-    def _window_counter(self, window: Window) -> Counter:
-        if window.first == window.last:
-            return self.passage_terms[window.first]
-        total: Counter = Counter()
-        for i in range(window.first, window.last + 1):
-            total.update(self.passage_terms[i])
-        return total
+        self.queries = {p.id: self._query(p) for p in self.reference.provisions}
+        vocabulary = {t: i for i, t in enumerate(sorted({t for q in self.queries.values() for t in q}))}
+        self.vocabulary = vocabulary
+        self.window_matrix = np.zeros((len(self.windows), len(vocabulary)), dtype=np.float32)
+        norms = []
+        for row, window in enumerate(self.windows):
+            counts = passage_terms[window.first]
+            if window.last != window.first:
+                counts = sum((passage_terms[i] for i in range(window.first, window.last + 1)), Counter())
+            weights = {t: self._weight(t, c) for t, c in counts.items()}
+            norms.append(math.sqrt(sum(w * w for w in weights.values())) or 1.0)
+            for term, weight in weights.items():
+                if term in vocabulary:
+                    self.window_matrix[row, vocabulary[term]] = weight
+        self.window_norms = np.array(norms, dtype=np.float32)
+        self._columns = {p.id: i for i, p in enumerate(self.reference.provisions)}
+        self._lexical: np.ndarray | None = None
 
     def _weight(self, term: str, count: int) -> float:
         return (1.0 + math.log(count)) * self.idf(term)
 
-    def _norm(self, counts: Counter) -> float:
-        return math.sqrt(sum(self._weight(t, c) ** 2 for t, c in counts.items())) or 1.0
-
     def lexical(self, provision: Provision) -> np.ndarray:
         """TF-IDF cosine of the provision (wording and cues) with every window."""
-        query = _terms(_strip_stop_phrases(fold(provision.text + " | " + " | ".join(provision.cues)),
-                                           self.reference.stop_phrases))
-        weights = {t: self._weight(t, c) for t, c in query.items()}
-        qnorm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        dots = np.array([
-            sum(w * self._weight(t, counts[t]) for t, w in weights.items() if t in counts)
-            for counts in self.window_terms
-        ])
-        return dots / (self.window_norms * qnorm)
+        if self._lexical is None:  # one matrix product for all provisions
+            self._lexical = self._cosines(list(self.reference.provisions))
+        column = self._columns.get(provision.id)
+        return self._lexical[:, column] if column is not None else self._cosines([provision])[:, 0]
+
+    def _cosines(self, provisions: list[Provision]) -> np.ndarray:
+        matrix = np.zeros((len(self.vocabulary), len(provisions)), dtype=np.float32)
+        for column, provision in enumerate(provisions):
+            for term, count in (self.queries.get(provision.id) or self._query(provision)).items():
+                if term in self.vocabulary:
+                    matrix[self.vocabulary[term], column] = self._weight(term, count)
+        qnorms = np.linalg.norm(matrix, axis=0)
+        qnorms[qnorms == 0] = 1.0
+        return (self.window_matrix @ matrix) / np.outer(self.window_norms, qnorms)
 
     # -- cue phrases
     def _prepare_cues(self) -> None:
