@@ -110,8 +110,8 @@ def _compare_all(records, job: Job, result: FileResult) -> None:
         except Exception as err:
             stage = err.stage if isinstance(err, ChithiError) else "compare"
             message = err.message if isinstance(err, ChithiError) else str(err) or repr(err)
-            where = f"{job.path} (document {record.source.index})"
-            result.errors.append(error_line(where, stage, type(err).__name__, message))
+            message = f"document {record.source.index}: {message}"
+            result.errors.append(error_line(job.path, stage, type(err).__name__, message))
 
 
 def warm_up(repair: bool, parent_pid: int | None = None) -> None:
@@ -309,9 +309,9 @@ class Progress:
     def line(self) -> str:
         done = self.files - self.skipped
         left = self.total - self.files
-        eta = left * self.elapsed / done if done else float("nan")
+        eta = f"{left * self.elapsed / done:.0f} s" if done else "?"
         return (f"chithi batch: {self.files}/{self.total} files, {self.documents} documents, "
-                f"{self.pages} pages, {self.errors} failed, {self.rate():.1f} docs/s, ETA {eta:.0f} s")
+                f"{self.pages} pages, {self.errors} failed, {self.rate():.1f} docs/s, ETA {eta}")
 
     def close(self) -> None:
         if self._bar is not None:
