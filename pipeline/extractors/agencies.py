@@ -65,7 +65,13 @@ class Word:
     breaks: bool = False  # a blank line separates this word from the one before
 
 
-def _words_of(text: str, abbreviations: dict[str, str]) -> list[Word]:
+def strip_marks(word: str) -> str:
+    """A folded word without its diacritics (ủy → uy, đoàn → doan), for garbled text."""
+    bare = "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+    return bare.replace("đ", "d").replace("Đ", "D")
+
+
+def _words_of(text: str, abbreviations: dict[str, str], loose: bool = False) -> list[Word]:
     """Words with offsets; abbreviations become the words of their expansion."""
     pattern = _token_pattern(tuple(sorted(abbreviations, key=len, reverse=True)))
     words, previous_end = [], 0
@@ -78,10 +84,12 @@ def _words_of(text: str, abbreviations: dict[str, str]) -> list[Word]:
         if m.group("abbr"):
             for part in re.findall(r"\w+|[^\w\s]", abbreviations[token]):
                 if part not in _DASHES:
-                    words.append(Word(fold(part), m.start(), m.end(), part[0].isupper(), part, breaks))
+                    norm = strip_marks(fold(part)) if loose else fold(part)
+                    words.append(Word(norm, m.start(), m.end(), part[0].isupper(), part, breaks))
                     breaks = False
             continue
         norm = "và" if token == "&" else fold(token)
+        norm = strip_marks(norm) if loose else norm
         words.append(Word(norm, m.start(), m.end(), token[0].isupper(), token, breaks))
     return words
 
@@ -119,7 +127,10 @@ class Gazetteer:
 
 
 @cache
-def gazetteer() -> Gazetteer:
+def gazetteer(loose: bool = False) -> Gazetteer:
+    """The body-type gazetteer; `loose` keys ignore diacritics (for text the repair missed)."""
+    if loose:
+        return _loosened(gazetteer())
     spec = _load("agency_types.json")
     heads = {}
     for entry in spec["types"]:
@@ -141,6 +152,21 @@ def gazetteer() -> Gazetteer:
         party_levels={_phrase(p): level for p, level in spec["party_levels"].items()},
         name_stops={_phrase(p): p for p in spec["name_stops"]},
         abbreviations=_load("abbreviations.json")["abbreviations"],
+    )
+
+
+def _loosened(g: Gazetteer) -> Gazetteer:
+    def keys(table: dict) -> dict:
+        return {tuple(strip_marks(w) for w in key): value for key, value in table.items()}
+
+    return Gazetteer(
+        heads=keys(g.heads),
+        domains={name: keys(table) for name, table in g.domains.items()},
+        places=keys(g.places),
+        prefixes=keys(g.prefixes),
+        party_levels=keys(g.party_levels),
+        name_stops=keys(g.name_stops),
+        abbreviations=g.abbreviations,
     )
 
 
@@ -169,9 +195,8 @@ def _longest(words: list[Word], i: int, table: dict[tuple[str, ...], object]) ->
     return best
 
 
-def _proper_name(words: list[Word], i: int, limit: int = 4) -> int:
+def _proper_name(words: list[Word], i: int, g: Gazetteer, limit: int = 4) -> int:
     """End index of a run of capitalised alphabetic words starting at `i`."""
-    g = gazetteer()
     j = i
     while j < len(words) and j - i < limit and words[j].cap and words[j].surface.isalpha() and not words[j].breaks:
         if _longest(words, j, g.heads) or _longest(words, j, g.name_stops):
@@ -194,13 +219,12 @@ class Found:
     roles: set[str] = field(default_factory=set)
 
 
-def _place_phrase(words: list[Word], i: int) -> tuple[int, str, str | None] | None:
+def _place_phrase(words: list[Word], i: int, g: Gazetteer) -> tuple[int, str, str | None] | None:
     """`[các] place [Name] ((,|và) [các] place [Name])*` → (end, canonical text, level).
 
     A list of places is written in the gazetteer's order ("thành phố Huế, các thị xã và
     các huyện" and "các huyện, thị xã, thành phố Huế" name the same bodies).
     """
-    g = gazetteer()
     parts, plural, j = [], False, i
     while True:
         hit, k = _longest(words, j, g.places), j
@@ -209,7 +233,7 @@ def _place_phrase(words: list[Word], i: int) -> tuple[int, str, str | None] | No
         if not hit or _longest(words, k, g.party_levels):
             break
         end, (place, place_level) = hit
-        name_end = _proper_name(words, end)
+        name_end = _proper_name(words, end, g)
         name = " " + _titled(words[end:name_end]) if name_end > end else ""
         parts.append((place, name, place_level))
         plural = plural or k > j
@@ -235,9 +259,8 @@ def body_is_heading(words: list[Word], start: int, end: int) -> bool:
     return all(w.surface.isupper() and len(w.surface) > 1 for w in words[start:end])
 
 
-def match_at(words: list[Word], i: int, *, nested: bool = False) -> tuple[int, Found] | None:
+def match_at(words: list[Word], i: int, g: Gazetteer, *, nested: bool = False) -> tuple[int, Found] | None:
     """The agency mention starting at word `i`, as (end word index, Found)."""
-    g = gazetteer()
     prefix, j = "", i
     if not nested and (hit := _longest(words, i, g.prefixes)):
         j, prefix = hit[0], hit[1] + " "
@@ -257,45 +280,49 @@ def match_at(words: list[Word], i: int, *, nested: bool = False) -> tuple[int, F
             j = domain[0]
             parts.append(domain[1])
         else:
-            end = _proper_name(words, j)
+            end = _proper_name(words, j, g)
             if end == j:
                 return None
             parts.append(_titled(words[j:end]))
             j = end
     qualified = False
     if body.qualifier == "agency":
-        inner = match_at(words, j, nested=True)
+        inner = match_at(words, j, g, nested=True)
         if inner:
             j, found = inner
             parts.append(found.name)
             level, qualified = found.level or level, True
     if body.qualifier in {"place", "agency", "place_or_name"} and not qualified:
-        place = _place_phrase(words, j)
+        place = _place_phrase(words, j, g)
         if place:
             j, text, place_level = place
             parts.append(text)
             level, qualified = place_level or level, True
     if body.qualifier == "name" or body.qualifier == "place_or_name" and not qualified:
-        end = _proper_name(words, j)
+        end = _proper_name(words, j, g)
         if end > j:
             parts.append(_titled(words[j:end]))
             j, qualified = end, True
         head_key = _phrase(head)
-        if head_key in g.party_levels:
-            level = g.party_levels[head_key]
+        if head_key in gazetteer().party_levels:
+            level = gazetteer().party_levels[head_key]
     if body.requires_qualifier and not qualified:
         return None
     name = re.sub(r"\s+", " ", " ".join(parts)).strip()
     return j, Found(words[i].start, words[j - 1].end, name, body.kind, level)
 
 
-def find_mentions(text: str) -> list[Found]:
-    """Every agency mention in `text`, left to right, without roles."""
-    g = gazetteer()
-    words = _words_of(text, g.abbreviations)
+def find_mentions(text: str, *, loose: bool = False) -> list[Found]:
+    """Every agency mention in `text`, left to right, without roles.
+
+    `loose` matches the gazetteer without diacritics: for spans the model marks in text
+    that the repair stage left without its tone marks.
+    """
+    g = gazetteer(loose)
+    words = _words_of(text, g.abbreviations, loose)
     found, i = [], 0
     while i < len(words):
-        hit = match_at(words, i)
+        hit = match_at(words, i, g)
         if hit:
             i, mention = hit
             found.append(mention)

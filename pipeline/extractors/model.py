@@ -94,7 +94,7 @@ def _merge_agencies(record: DocumentRecord, spans: list[tuple[int, int]], confid
         if hit:
             hit.source = "both" if hit.source == "rule" else hit.source
             continue
-        parsed = agency_rules.find_mentions(text[start:end])
+        parsed = agency_rules.find_mentions(text[start:end]) or agency_rules.find_mentions(text[start:end], loose=True)
         if len(parsed) != 1:
             continue  # the grammar cannot name it: no canonical name, so no item
         found = parsed[0]
