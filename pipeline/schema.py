@@ -263,6 +263,11 @@ class ComparisonSummary(Model):
     predates_reference: bool | None = None
     plan_date: str | None = None
     reference_date: str | None = None
+    dating: Literal["issued_date", "cites_reference", "latest_date_in_plan"] | None = Field(
+        default=None,
+        description="How predates_reference was decided: the plan's issue date; the plan cites the reference "
+        "(so it cannot predate it); or, undated, the latest year or date the plan mentions in its title and references.",
+    )
 
 
 class Comparison(Model):
