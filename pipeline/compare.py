@@ -97,6 +97,7 @@ class Reference:
     id: str
     title: str
     date: str | None
+    number: str | None
     groups: dict[str, str]
     provisions: tuple[Provision, ...]
     stop_phrases: tuple[str, ...]
@@ -127,6 +128,7 @@ def _reference_from_data(data: dict) -> Reference:
         id=data["id"],
         title=" ".join(x for x in (doc.get("number"), doc.get("title")) if x),
         date=doc.get("issued_date"),
+        number=doc.get("number"),
         groups={g["id"]: g["title"] for g in data.get("groups", [])},
         provisions=provisions,
         stop_phrases=tuple(fold(s) for s in data.get("stop_phrases", ())),
@@ -498,7 +500,7 @@ def reference_from_plan(record: DocumentRecord, name: str) -> Reference:
         if len(fold(text).split()) >= 8
     )
     title = " ".join(x for x in (record.document.number, record.document.title) if x) or name
-    return Reference(name, title, record.document.issued_date, groups, provisions, stops)
+    return Reference(name, title, record.document.issued_date, record.document.number, groups, provisions, stops)
 
 
 def _leaves(section: Section) -> list[Section]:
@@ -605,22 +607,47 @@ def compare_record(record: DocumentRecord, reference: Reference, against: str) -
         reference_title=reference.title,
         provisions=results,
         additions=_additions(record, scorer, best_single, all_evidence),
-        summary=summarize(results, reference, record.document.issued_date),
+        summary=summarize(results, reference, *dating(record, reference)),
     )
 
 
-def summarize(results: list[ProvisionResult], reference: Reference, plan_date: str | None) -> ComparisonSummary:
+def dating(record: DocumentRecord, reference: Reference) -> tuple[str | None, bool | None, str | None]:
+    """(plan date, whether the plan predates the reference, how that was decided).
+
+    The issue date decides when the metadata stage found one. An undated plan that cites
+    the reference cannot predate it; otherwise the latest date it mentions (years in its
+    title, dates of the documents it cites) is a lower bound of its issue date, so a plan
+    whose every date lies before the reference was very probably issued before it too.
+    """
+    plan_date = record.document.issued_date
+    if not reference.date:
+        return plan_date, None, None
+    if plan_date:
+        return plan_date, plan_date < reference.date, "issued_date"
+    if reference.number and any(r.number == reference.number for r in record.references):
+        return None, False, "cites_reference"
+    years = re.findall(r"\b(?:19|20)\d\d\b", record.document.title or "")
+    mentioned = [f"{y}-12-31" for y in years] + [r.date for r in record.references if r.date]
+    if not mentioned:
+        return None, None, None
+    return None, max(mentioned) < reference.date, "latest_date_in_plan"
+
+
+def summarize(results: list[ProvisionResult], reference: Reference, plan_date: str | None,
+              predates: bool | None = None, how: str | None = None) -> ComparisonSummary:
     groups = []
     for group in dict.fromkeys(r.group for r in results):
         members = [r for r in results if r.group == group]
         groups.append(_coverage(group, reference.groups.get(group, ""), members))
-    predates = plan_date < reference.date if plan_date and reference.date else None
+    if predates is None and plan_date and reference.date:
+        predates, how = plan_date < reference.date, "issued_date"
     return ComparisonSummary(
         overall=_coverage("all", "", results).coverage,
         groups=groups,
         predates_reference=predates,
         plan_date=plan_date,
         reference_date=reference.date,
+        dating=how,
     )
 
 

@@ -45,8 +45,21 @@ def _date_line(result: Comparison) -> tuple[str, str]:
     summary, text = result.summary, labels()
     if summary.predates_reference is None:
         return text["undated"], "undated"
-    key = "predates" if summary.predates_reference else "follows"
-    return text[key].format(plan_date=summary.plan_date, reference_date=summary.reference_date), key
+    css = "predates" if summary.predates_reference else "follows"
+    key = css
+    if summary.dating == "cites_reference":
+        key = "follows_cites"
+    elif summary.dating == "latest_date_in_plan":
+        key = f"{css}_inferred"
+    return text[key].format(plan_date=_vn_date(summary.plan_date), reference_date=_vn_date(summary.reference_date)), css
+
+
+def _vn_date(iso: str | None) -> str:
+    """'2022-12-12' → '12/12/2022', the way Vietnamese documents write dates."""
+    if not iso or len(iso.split("-")) != 3:
+        return iso or ""
+    year, month, day = iso.split("-")
+    return f"{day}/{month}/{year}"
 
 
 def _one_line(text: str, limit: int = 220) -> str:

@@ -109,6 +109,12 @@ def test_predating_plan_is_flagged():
     assert summarize([], reference, None).predates_reference is None
 
 
+def test_the_2021_plan_predates_the_directive():
+    summary = compare(sample("004")).summary
+    assert summary.predates_reference is True
+    assert summary.reference_date == "2022-12-12"
+
+
 def test_compare_with_another_plan_uses_its_sections(record_003):
     result = compare(record_003, against=str(sample("003")))
     assert result.provisions, "the provincial plan's task sections become provisions"
