@@ -124,11 +124,13 @@ def compare(
     if fmt not in {"json", "md", "html"}:
         fail(f"--format must be json, md or html, not {fmt!r}")
     try:
-        result = run_compare(file, against=against)
+        report = render(run_compare(file, against=against), fmt)
     except ChithiError as err:
         fail(str(err))
+    except Exception as err:  # a bug must still name the file, not dump a traceback
+        fail(f"{file}: internal error while comparing ({type(err).__name__}: {err})")
     out = _open_out(output)
-    out.write(render(result, fmt))
+    out.write(report)
     if out is not sys.stdout:
         out.close()
         typer.echo(f"wrote {output}", err=True)

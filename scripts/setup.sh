@@ -17,6 +17,16 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq "${need[@]}"
 fi
 
+# --- Chromium (compare engineer): headless browser for tests/test_report_browser.py, which
+# screenshots the HTML comparison report; the test is skipped when no chromium is installed.
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+  echo "chithi setup: installing chromium (HTML report screenshot test)"
+  sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
+  $sudo_ apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq chromium || echo "chithi setup: chromium not installed; the browser test will be skipped"
+fi
+# --- end of Chromium block
+
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
