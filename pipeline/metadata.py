@@ -29,7 +29,9 @@ _HEADER_MAX = 3000
 _SIGNATURE_ZONE = 2500
 _ISSUER_LINES = 6
 _BODY_START = re.compile(r"(?:can cu|thuc hien|theo de nghi|xet de nghi|kinh gui)\b")
-_NUMBER_LINE = re.compile(rf"(?<![\w/])(?:[Ss][ốoô6ö]|SỐ|SO)\s*[:.]?\s*({NUMBER})")
+# 'Số: 157-KH/TU', 'S6 157-KH/TU' (OCR), 'Nghị quyết số: 17/2022/UBTVQH15'; a lower-case
+# 'số' without a colon is a citation in running text, not the document's own number.
+_NUMBER_LINE = re.compile(rf"(?<![\w/])(?:S[ốoô6ö]\s*[:.]?|SỐ\s*[:.]?|SO\s*[:.]?|số\s*:)\s*({NUMBER})")
 _CODE_CONTINUATION = re.compile(r"[ \t]*([0-9A-ZĐƠƯÂĂÊÔ][0-9A-ZĐƠƯÂĂÊÔ\-]*)")
 _ON_BEHALF = re.compile(r"(?<![\w/])(?:T\s?/\s?M|TM\.|KT\.|TL\.|TUQ\.)\s*[^\W\d_]{2}")
 _PERSON = re.compile(r"[^\W\d_]+(?:[ \t]+[^\W\d_]+){1,4}")
@@ -236,7 +238,7 @@ def _place_start(text: str, comma: int) -> int | None:
         if text[token.end():start if start is not None else comma].strip():
             break
         word = token.group()
-        if not (word in "-–" or (word[0].isupper() and not re.search(r"[\d/]", word))):
+        if not (word in "-–" or (word[0].isupper() and "/" not in word)):
             break
         start = token.start()
     while start is not None and text[start] in "-– ":

@@ -78,7 +78,7 @@ def type_of_number(number: str) -> str | None:
 
 # ---------------------------------------------------------------------------- dates
 # On folded text: 'ngay 23 thang 3 nam 2023', '23/3/2023', '23-3-2023', '23.3.2023'.
-DATE_WORDS = r"(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+(\d{4})"
+DATE_WORDS = r"(\d{1,2})\s+thang\s+(\d{1,2})\s+n\w?m\s+(\d{4})"  # 'ndm': a misread 'năm'
 DATE_DIGITS = r"(\d{1,2})\s?(?P<sep>[/.\-])\s?(\d{1,2})\s?(?P=sep)\s?(\d{4})"
 DATE_RE = re.compile(rf"(?:ngay\s+)?(?:{DATE_WORDS}|{DATE_DIGITS})")
 
