@@ -3,6 +3,7 @@ from __future__ import annotations
 from functools import cache
 
 from pipeline import extract
+from pipeline.core import document_stages
 
 from .conftest import sample
 
@@ -13,6 +14,7 @@ def record(prefix: str):
 
 
 def deadlines_of(text: str):
+    document_stages()  # registers every stage
     (rec,) = extract(text, stages=["agencies", "deadlines"])
     return rec.deadlines
 
@@ -58,3 +60,11 @@ def test_annual_plans_are_not_report_schedules():
 def test_bare_periodic_reporting():
     (deadline,) = deadlines_of("Ban cán sự đảng Ủy ban nhân dân tỉnh định kỳ sơ kết, tổng kết, báo cáo Ban Thường vụ Tỉnh ủy.\n")
     assert deadline.recurrence == "periodic" and deadline.date is None
+
+
+def test_conditions_with_dates_are_not_deadlines_and_brackets_do_not_hide_the_verb():
+    text = (
+        "Giao Ủy ban nhân dân huyện dự thảo văn bản gửi về Thường trực Huyện ủy (qua Văn phòng Huyện ủy) "
+        "trước ngày 15/02/2023.\nNgười nghỉ hưu trước ngày 01/01/1995 được hưởng trợ cấp hằng tháng.\n"
+    )
+    assert [(d.date, d.report_to) for d in deadlines_of(text)] == [("2023-02-15", "Thường trực Huyện ủy")]

@@ -5,6 +5,7 @@ from functools import cache
 import pytest
 
 from pipeline import extract
+from pipeline.core import document_stages
 from pipeline.extractors.numbers import find_dates, find_period, parse_number
 
 from .conftest import sample
@@ -22,6 +23,7 @@ def record(prefix: str):
 
 
 def targets_of(text: str):
+    document_stages()  # registers every stage
     (rec,) = extract(text, stages=["targets"])
     return rec
 

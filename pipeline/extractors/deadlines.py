@@ -42,6 +42,7 @@ def _cues() -> dict:
         "recurrences": PhraseMatcher({r["phrase"]: r["recurrence"] for r in table["recurrences"]}),
         "periodic": PhraseMatcher({p: "periodic" for p in table["periodic"]}),
         "verbs": [fold(v) for v in table["report_verbs"]],
+        "due_verbs": [fold(v) for v in table["due_verbs"]],
         "report_to": [fold(v) for v in by_length(table["report_to"])],
     }
 
@@ -54,7 +55,7 @@ def deadlines(record: DocumentRecord) -> DocumentRecord:
     for s_start, s_end in _spans(text, _SENTENCE_BREAK, 0, len(text)):
         in_sentence = []
         for c_start, c_end in _spans(text, _CLAUSE_BREAK, s_start, s_end):
-            in_sentence.extend(_clause_deadlines(text, c_start, c_end))
+            in_sentence.extend(_clause_deadlines(text, c_start, c_end, s_start))
         if not in_sentence:
             in_sentence = _periodic(text, s_start, s_end)
         for deadline in in_sentence:
@@ -82,28 +83,28 @@ def _spans(text: str, pattern: re.Pattern, start: int, end: int) -> list[tuple[i
     return stripped
 
 
-def _has_verb(clause: str) -> bool:
+def _has_verb(clause: str, kind: str = "verbs") -> bool:
     folded = fold(clause)
-    return any(re.search(rf"(?<![^\W_]){re.escape(v)}(?![^\W_])", folded) for v in _cues()["verbs"])
+    return any(re.search(rf"(?<![^\W_]){re.escape(v)}(?![^\W_])", folded) for v in _cues()[kind])
 
 
 def _recurrences(text: str, start: int, end: int, matcher: PhraseMatcher) -> list[tuple[int, int, str]]:
     return [(m.start, m.end, m.value) for m in matcher.find(text, syllables(text, start, end))]
 
 
-def _clause_deadlines(text: str, start: int, end: int) -> list[Deadline]:
+def _clause_deadlines(text: str, start: int, end: int, sentence_start: int) -> list[Deadline]:
     cues = _cues()
     dated = []
     for d_start, d_end, iso in find_dates(text, start, end):
-        if not cues["due"].search(fold(text[start:d_start])):
+        if not cues["due"].search(fold(text[start:d_start])) or not _has_verb(text[sentence_start:d_end], "due_verbs"):
             continue
         named = _recurrences(text, start, d_start, cues["recurrences"])
         dated.append(Deadline(
             date=iso, recurrence=named[-1][2] if named else None, what=_what(text, start, d_start),
             text=text[start:d_end], start=start, end=d_end, confidence=0.9,
         ))
-    if dated or not _has_verb(text[start:end]):
-        return dated
+    if dated or not _has_verb(text[start:end]) or text[start:end].isupper():
+        return dated  # an all-caps clause is a title ("BIỂU TỔNG HỢP … HẰNG THÁNG"), not a schedule
     schedules, seen = [], set()
     for r_start, r_end, recurrence in _recurrences(text, start, end, cues["recurrences"]):
         if recurrence in seen:

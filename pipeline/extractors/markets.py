@@ -26,7 +26,7 @@ from .gazetteer import Match, PhraseMatcher, Syllable, fold, load_table, phrase_
 GOLD_KEY: tuple[str, ...] = ("kind", "code", "name")
 
 _SAME_LINE_GAP = re.compile(r"[ \t]+")
-_CLAUSE_BREAK = re.compile(r"[.;:!?\n]")
+_CLAUSE_BREAK = re.compile(r"[.;:!?]|\n\s*\n")  # a single line break is only layout
 
 
 @cache
@@ -57,9 +57,7 @@ def markets(record: DocumentRecord) -> DocumentRecord:
 def _named_markets(text: str, sylls: list[Syllable]) -> list[Market]:
     matcher, triggers = _countries()
     by_code: dict[str, Market] = {}
-    for match in matcher.find(text, sylls):
-        if not _is_place_name(text, sylls, match, triggers):
-            continue
+    for match in _accepted(text, sylls, matcher.find(text, sylls), triggers):
         entry = match.value
         end = _close_bracket(text, match.start, match.end)
         mention = Mention(start=match.start, end=end, text=text[match.start:end])
@@ -74,6 +72,30 @@ def _named_markets(text: str, sylls: list[Syllable]) -> list[Market]:
             market.mentions.append(mention)
             market.confidence = max(market.confidence, _confidence(match, sylls, triggers))
     return list(by_code.values())
+
+
+def _accepted(text: str, sylls: list[Syllable], matches: list[Match], triggers: frozenset[str]) -> list[Match]:
+    """Place names in context. A one-syllable name ("Đức", "Pháp", "Úc") also needs a cue:
+    a trigger word before it ("sang Đức", "thị trường Nhật") or a neighbour in a list of
+    accepted markets ("Singapore, Úc, Đức, Rumani"); so "Ủy ban Pháp luật" is no market."""
+    places = [m for m in matches if _is_place_name(text, sylls, m, triggers)]
+    sure = {id(m) for m in places if m.last > m.first or _cued(sylls, m, triggers)}
+    changed = True
+    while changed:
+        changed = False
+        for left, right in zip(places, places[1:]):
+            if (id(left) in sure) != (id(right) in sure) and _LIST_GAP.fullmatch(text[left.end:right.start]):
+                sure.update((id(left), id(right)))
+                changed = True
+    return [m for m in places if id(m) in sure]
+
+
+_LIST_GAP = re.compile(r"\s*(?:[,;/-]|và|hoặc)\s*|\s*\)?\s*[,;]\s*\(?\s*")
+
+
+def _cued(sylls: list[Syllable], match: Match, triggers: frozenset[str]) -> bool:
+    before = [s.key for s in sylls[max(0, match.first - 2):match.first]]
+    return bool(before) and (before[-1] in triggers or " ".join(before) in triggers)
 
 
 def _is_place_name(text: str, sylls: list[Syllable], match: Match, triggers: frozenset[str]) -> bool:
@@ -120,8 +142,7 @@ def _confidence(match: Match, sylls: list[Syllable], triggers: frozenset[str]) -
     """Multi-syllable names are near-certain; a bare 'Nhật' or 'Đức' less so without a cue."""
     if match.last > match.first:
         return 0.95
-    before = sylls[match.first - 1].key if match.first > 0 else ""
-    return 0.9 if before in triggers else 0.8
+    return 0.9 if _cued(sylls, match, triggers) else 0.8
 
 
 # ----------------------------------------------------------------------- criteria
