@@ -482,16 +482,22 @@ def _runs(indices: list[int], passages: list[Passage], max_chars: int = 900) -> 
 
 # ---------------------------------------------------------------------- plan as reference
 def reference_from_plan(record: DocumentRecord, name: str) -> Reference:
-    """Turn a (provincial) plan into a reference: its task and target sections become provisions."""
-    sections = _flatten(record.sections)
-    roles = {"tasks", "targets"}
-    chosen = [s for s in sections if s.role in roles]
-    items = [leaf for s in chosen for leaf in (_leaves(s) or [s])]
-    if items:
-        groups = {s.id: s.heading for s in chosen}
-        units = [(s.id, _group_of(s.id, groups), s.heading, record.text[s.start:s.end]) for s in items]
+    """Turn a (provincial) plan into a reference: the items of its body become provisions.
+
+    Items are the leaf sections of its task and target sections when the structure stage
+    recognised them, else every leaf section before the closing formula, else list items
+    found by their markers. Each item's group is the section right above it; its cue
+    phrases are its most distinctive bigrams.
+    """
+    end = _closing_offset(record)
+    tagged = [s for s in _flatten(record.sections) if s.role in {"tasks", "targets"}]
+    roots = tagged or record.sections
+    pairs = [(leaf, parent) for root in roots for leaf, parent in _leaves_with_parent(root, None) if leaf.start < end]
+    if pairs:
+        groups = {(p or leaf).id: _heading(p or leaf) for leaf, p in pairs}
+        units = [(leaf.id, (p or leaf).id, leaf.heading, record.text[leaf.start:min(leaf.end, end)]) for leaf, p in pairs]
     else:
-        groups, units = _blocks_as_units(record)
+        groups, units = _blocks_as_units(record, end)
     stops = _directive_stop_phrases()
     all_terms = [_terms(_strip_stop_phrases(fold(text), stops)) for *_, text in units]
     provisions = tuple(
@@ -503,15 +509,21 @@ def reference_from_plan(record: DocumentRecord, name: str) -> Reference:
     return Reference(name, title, record.document.issued_date, record.document.number, groups, provisions, stops)
 
 
-def _leaves(section: Section) -> list[Section]:
+def _closing_offset(record: DocumentRecord) -> int:
+    """Where the closing formula ('Trên đây là…', 'Nơi nhận') starts, or the end of the text."""
+    passages = passages_of(record)
+    _, last = _body_range(record, passages)
+    return passages[last].start if last < len(passages) else len(record.text)
+
+
+def _leaves_with_parent(section: Section, parent: Section | None) -> list[tuple[Section, Section | None]]:
     if not section.children:
-        return []
-    return [leaf for child in section.children for leaf in (_leaves(child) or [child])]
+        return [(section, parent)]
+    return [pair for child in section.children for pair in _leaves_with_parent(child, section)]
 
 
-def _group_of(section_id: str, groups: dict[str, str]) -> str:
-    matches = [g for g in groups if section_id == g or section_id.startswith(g + ".")]
-    return min(matches, key=len) if matches else section_id.split(".")[0]
+def _heading(section: Section) -> str:
+    return section.heading or section.id
 
 
 def _first_words(text: str, n: int = 12) -> str:
@@ -519,9 +531,9 @@ def _first_words(text: str, n: int = 12) -> str:
     return " ".join(words[:n]) + (" …" if len(words) > n else "")
 
 
-def _blocks_as_units(record: DocumentRecord) -> tuple[dict[str, str], list[tuple[str, str, str, str]]]:
+def _blocks_as_units(record: DocumentRecord, end: int) -> tuple[dict[str, str], list[tuple[str, str, str, str]]]:
     """Without sections: list items of the body, grouped under the roman-numbered heading above them."""
-    text = record.text
+    text = record.text[:end]
     starts = [m.start() for m in re.finditer(r"(?m)^[ \t#*]*(?:[IVX]+\.|\d+(?:\.\d+)*\.|[a-zđ]\)|[-+•])[ \t]", text)]
     groups: dict[str, str] = {}
     units = []
