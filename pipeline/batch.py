@@ -143,50 +143,51 @@ def _exit_with_parent(parent_pid: int) -> None:
 
 
 # --------------------------------------------------------------------------- engines
-def run_local(jobs: Iterable[Job], workers: int, repair: bool = True) -> Iterator[FileResult]:
+def run_local(jobs: Iterable[Job], workers: int, repair: bool = True, work=process_file) -> Iterator[FileResult]:
     """Worker processes; results stream back as they finish, at most 2×workers in flight.
 
-    A worker that dies (a crash in a native library) breaks the pool: the files in flight
-    are retried once in a fresh pool, and a file in flight at two crashes is failed.
+    A worker that dies (a crash in a native library) breaks the pool. The files that were
+    in flight are then run again one at a time in a fresh pool, so a crash can be pinned on
+    its file: a file that breaks the pool while running alone is recorded as WorkerCrashed,
+    and the others go through.
     """
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    jobs, retry, crashes = iter(jobs), deque(), Counter()
+    jobs, suspects = iter(jobs), deque()
     context = multiprocessing.get_context("forkserver")
     while True:
         pool = None
         pending: dict = {}
         try:
             while True:
-                while len(pending) < IN_FLIGHT_PER_WORKER * workers:
-                    job = retry.popleft() if retry else next(jobs, None)
+                while len(pending) < IN_FLIGHT_PER_WORKER * workers and not (suspects and pending):
+                    job = suspects.popleft() if suspects else next(jobs, None)
                     if job is None:
                         break
                     if pool is None:
                         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=warm_up,
                                                    initargs=(repair, os.getpid()))
-                    pending[pool.submit(process_file, job)] = job
+                    pending[pool.submit(work, job)] = job
                 if not pending:
                     return
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 broken = False
                 for future in done:
-                    job = pending.pop(future)
-                    try:
-                        yield future.result()
-                    except BrokenProcessPool:
+                    error = future.exception()
+                    if isinstance(error, BrokenProcessPool):
                         broken = True
-                        crashes[job.path] += 1
-                        if crashes[job.path] > 1:
-                            yield _crashed(job, "a worker process died twice while reading this file")
-                        else:
-                            retry.append(job)
+                        continue
+                    job = pending.pop(future)
+                    yield _crashed(job, f"the worker failed: {error!r}") if error else future.result()
                 if broken:
-                    retry.extend(pending.values())
-                    pending.clear()
                     break
+            if len(pending) == 1:
+                (job,) = pending.values()
+                yield _crashed(job, "the worker process died while reading this file")
+            else:
+                suspects.extend(pending.values())
         finally:
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)

@@ -193,3 +193,24 @@ def test_parquet_tables_for_duckdb_and_pandas(tmp_path):
         FROM '{out}/markets.parquet' m JOIN '{out}/documents.parquet' d USING (doc_id)
         GROUP BY ALL ORDER BY n DESC""").fetchall()
     assert sum(n for *_, n in markets) == sum(len(r["markets"]) for r in records)
+
+
+def crash_on_marked_files(job: Job):
+    """A work function that kills its worker process on files whose name says so."""
+    import os
+
+    if "sập" in Path(job.path).name:
+        os._exit(70)
+    return process_file(job)
+
+
+def test_a_crashing_worker_costs_only_its_own_file(tmp_path):
+    folder = tmp_path / "in"
+    _copy_samples(folder, ("001", "003", "004"))
+    shutil.copy(sample("000"), folder / "làm sập worker.txt")
+    jobs = [Job(str(p), str(n), repair=False, compare_with=None) for n, p in enumerate(sorted(folder.iterdir()))]
+    results = list(batch_module.run_local(jobs, workers=2, repair=False, work=crash_on_marked_files))
+    assert sorted(Path(r.path).name for r in results) == sorted(p.name for p in folder.iterdir())
+    failed = {Path(r.path).name: json.loads(r.errors[0]) for r in results if r.errors}
+    assert list(failed) == ["làm sập worker.txt"] and failed["làm sập worker.txt"]["error"] == "WorkerCrashed"
+    assert all(r.documents for r in results if not r.errors)
