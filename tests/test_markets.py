@@ -83,3 +83,18 @@ def test_sample_004_markets_exact():
     (record,) = records("004")
     assert codes(record) == {"JP", "KR", "TW", "RO", "DE"}
     assert all(m.source == "rule" and 0 < m.confidence <= 1 for m in record.markets)
+
+
+def test_ocr_garbled_names_match_with_lower_confidence_and_places_do_not():
+    record = markets_of(
+        "các nước có chung đường biên giới (Lào, Thái Lần, Campuchia, Trung Quédc), Pai Loan.\n"
+        "Thành phố Đông Hà, tỉnh Quảng Trị; đồng chí Nguyễn Trung Dung; Hà Nội, Thái Bình.\n"
+    )
+    by_code = {m.code: m for m in record.markets}
+    assert set(by_code) == {"LA", "TH", "KH", "CN", "TW"}
+    assert by_code["CN"].mentions[0].text == "Trung Quédc" and by_code["CN"].confidence < 0.8
+    assert by_code["KH"].confidence > by_code["TH"].confidence
+
+
+def test_sample_000_markets_after_repair():
+    assert codes(records("000")[0]) == {"ASEAN", "KR", "JP", "TW", "LA", "TH", "KH", "CN", "DE"}

@@ -17,11 +17,15 @@ Generic criteria ("thị trường có thu nhập cao", "thị trường truyề
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from ..registry import stage
 from ..schema import DocumentRecord, Market, Mention
-from .gazetteer import Match, PhraseMatcher, Syllable, fold, load_table, phrase_key, syllables
+from .gazetteer import Match, PhraseMatcher, Syllable, _joined, fold, load_table, phrase_key, syllables
 
 GOLD_KEY: tuple[str, ...] = ("kind", "code", "name")
 
@@ -57,7 +61,10 @@ def markets(record: DocumentRecord) -> DocumentRecord:
 def _named_markets(text: str, sylls: list[Syllable]) -> list[Market]:
     matcher, triggers = _countries()
     by_code: dict[str, Market] = {}
-    for match in _accepted(text, sylls, matcher.find(text, sylls), triggers):
+    exact = matcher.find(text, sylls)
+    fuzzy = _fuzzy_matches(text, sylls, exact)
+    found = sorted(exact + fuzzy, key=lambda m: m.start)
+    for match in _accepted(text, sylls, found, triggers):
         entry = match.value
         end = _close_bracket(text, match.start, match.end)
         mention = Mention(start=match.start, end=end, text=text[match.start:end])
@@ -66,12 +73,69 @@ def _named_markets(text: str, sylls: list[Syllable]) -> list[Market]:
             by_code[entry["code"]] = Market(
                 code=entry["code"], kind=entry["kind"], name=entry["name"],
                 start=mention.start, end=mention.end, mentions=[mention],
-                confidence=_confidence(match, sylls, triggers),
+                confidence=FUZZY_CONFIDENCE if match in fuzzy else _confidence(match, sylls, triggers),
             )
         else:
             market.mentions.append(mention)
-            market.confidence = max(market.confidence, _confidence(match, sylls, triggers))
+            if match not in fuzzy:
+                market.confidence = max(market.confidence, _confidence(match, sylls, triggers))
     return list(by_code.values())
+
+
+FUZZY_CONFIDENCE = 0.6
+FUZZY_MIN_LENGTH = 8  # short names ('Đông Á', 'Ba Lan') are too close to ordinary words
+FUZZY_MAX_DISTANCE = 0.2  # normalised Levenshtein distance on unaccented, case-folded syllables
+
+
+def _fuzzy_matches(text: str, sylls: list[Syllable], exact: list[Match]) -> list[Match]:
+    """OCR-garbled names of two syllables or more ("Pai Loan", "Trung Quédc", "Cộng hòa Liên
+    bang Bic"), left where the exact pass found nothing. Compared without tone marks, each
+    window of syllables against the variants with as many syllables, first and last syllable
+    capitalised; lower confidence."""
+    taken = {i for m in exact for i in range(m.first, m.last + 1)}
+    by_length = _unaccented_variants()
+    found, i = [], 0
+    while i < len(sylls):
+        match = None
+        for n in sorted(by_length, reverse=True):
+            window = sylls[i:i + n]
+            if len(window) < n or taken & set(range(i, i + n)) or not _plausible(text, window):
+                continue
+            key = " ".join(unaccent(s.text) for s in window)
+            best = process.extractOne(
+                key, list(by_length[n]), scorer=Levenshtein.normalized_distance,
+                score_cutoff=FUZZY_MAX_DISTANCE,
+            )
+            if best is not None:
+                match = Match(window[0].start, window[-1].end, i, i + n - 1, by_length[n][best[0]])
+                break
+        if match is None:
+            i += 1
+        else:
+            found.append(match)
+            i = match.last + 1
+    return found
+
+
+def _plausible(text: str, window: list[Syllable]) -> bool:
+    return window[0].capitalised and window[-1].capitalised and _joined(text, window)
+
+
+@cache
+def _unaccented_variants() -> dict[int, dict[str, dict]]:
+    by_length: dict[int, dict[str, dict]] = {}
+    for entry in load_table("countries")["markets"]:
+        for variant in entry["variants"]:
+            parts = [unaccent(s.text) for s in syllables(variant)]
+            if len(parts) >= 2 and len(" ".join(parts)) >= FUZZY_MIN_LENGTH:
+                by_length.setdefault(len(parts), {}).setdefault(" ".join(parts), entry)
+    return by_length
+
+
+def unaccent(word: str) -> str:
+    """'Quốc' → 'quoc', 'Đức' → 'duc'."""
+    stripped = "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+    return stripped.replace("đ", "d").replace("Đ", "D").casefold()
 
 
 def _accepted(text: str, sylls: list[Syllable], matches: list[Match], triggers: frozenset[str]) -> list[Match]:
