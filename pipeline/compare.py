@@ -46,7 +46,7 @@ from .schema import (
 )
 
 REFERENCE_DIR = Path(__file__).resolve().parents[1] / "corpus" / "reference"
-PLAN_TYPES = ("ke_hoach", "chuong_trinh", "chi_thi", "nghi_quyet", "cong_van")
+PLAN_TYPES = ("ke_hoach", "chuong_trinh")
 
 
 # --------------------------------------------------------------------------- settings
@@ -143,7 +143,8 @@ def _directive_stop_phrases() -> tuple[str, ...]:
 
 # --------------------------------------------------------------------------- passages
 _BOUNDARY = re.compile(
-    r"(?<=[.;:!?])[ \t]*\n?[ \t]*(?=\S)"              # end of a sentence or clause
+    r"(?<=[.!?])\s+(?=[\dA-ZĐÀ-Ỹ#*\-+•])"              # end of a sentence: a capital or a marker follows
+    r"|(?<=[;:])\s+(?=\S)"                             # end of a clause
     r"|\n[ \t]*\n\s*(?=[#*\-+•\dA-ZĐÀ-Ỹ])"             # a blank line before a new block
     r"|\n(?=[ \t]*(?:[#]|\*\*|[-+•][ \t]|[IVX]+\.[ \t]|\d+(?:\.\d+)*\.[ \t]|[a-zđ]\)[ \t]))"  # a list item
 )
@@ -318,9 +319,16 @@ class Scorer:
         # A fuzzy hit (OCR-damaged cue) counts less than an exact one, and only above the cut-off.
         fuzzy_hits = np.where(fuzzy >= cutoff, 0.5 + 0.4 * (fuzzy - cutoff) / max(100 - cutoff, 1), 0.0)
         hits = np.maximum(exact, fuzzy_hits) if len(texts) else exact
+        # A provision's subject must be named plainly: exactly, or fuzzily with hardly an error.
+        strict = np.maximum(exact, fuzzy >= self.conf["require_fuzzy_min"]) if len(texts) else exact
         # A window holds a cue when any of its passages does.
-        self.cue_hits = np.stack([hits[:, w.first:w.last + 1].max(axis=1) for w in self.windows], axis=1) \
-            if self.windows else np.zeros((len(self.cue_list), 0))
+        self.cue_hits = self._per_window(hits)
+        self.subject_hits = self._per_window(strict)
+
+    def _per_window(self, per_passage: np.ndarray) -> np.ndarray:
+        if not self.windows:
+            return np.zeros((len(self.cue_list), 0))
+        return np.stack([per_passage[:, w.first:w.last + 1].max(axis=1) for w in self.windows], axis=1)
 
     def cues(self, provision: Provision) -> np.ndarray:
         """Share of the provision's cue phrases present in each window, saturating at `cue_saturation`."""
@@ -335,7 +343,7 @@ class Scorer:
         rows = [self.cue_index[fold(c)] for c in provision.require if fold(c) in self.cue_index]
         if not rows:
             return np.ones(len(self.windows), dtype=bool)
-        return self.cue_hits[rows].max(axis=0) >= 0.5
+        return self.subject_hits[rows].max(axis=0) >= 0.5
 
     def found_cues(self, provision: Provision, window_index: int) -> list[str]:
         return [c for c in provision.cues
@@ -440,6 +448,11 @@ def _body_range(record: DocumentRecord, passages: list[Passage]) -> tuple[int, i
     return first, min(closing, default=len(passages))
 
 
+def _content_words(folded: str, reference: Reference) -> int:
+    """Syllables left once the reference's fixed wording (its title, the recurring phrase) is removed."""
+    return len(_strip_stop_phrases(folded, reference.stop_phrases).replace("|", " ").split())
+
+
 def _labels_in(record: DocumentRecord, start: int, end: int) -> tuple[list[str], list[str]]:
     inside = lambda s: start <= s.start and s.end <= end  # noqa: E731
     targets = [t.text or f"{t.metric} {t.value}" for t in record.targets if inside(t)]
@@ -454,8 +467,8 @@ def _additions(record: DocumentRecord, scorer: Scorer, best_single: np.ndarray,
     first, last = _body_range(record, scorer.passages)
     chosen = [
         i for i in range(first, last)
-        if len(scorer.passages[i].folded.split()) >= conf["addition_min_tokens"]
-        and best_single[i] < conf["thresholds"]["partial"]
+        if _content_words(scorer.passages[i].folded, scorer.reference) >= conf["addition_min_tokens"]
+        and best_single[i] < conf["addition_max_score"]
         and not any(s < scorer.passages[i].end and scorer.passages[i].start < e for s, e in used)
     ]
     out: list[Addition] = []
@@ -575,9 +588,9 @@ def _load_plan(plan, *, role: str = "plan") -> DocumentRecord:
 
 
 def _main_record(records: list[DocumentRecord]) -> DocumentRecord:
-    """The plan among the documents of a file (a cover letter may come first): the longest plan."""
-    plans = [r for r in records if r.document.doc_type in PLAN_TYPES] or records
-    return max(plans, key=lambda r: len(r.text))
+    """The plan among the documents of a file (a cover letter may come first): a plan or
+    programme when the metadata stage typed one, else the longest document."""
+    return max(records, key=lambda r: (r.document.doc_type in PLAN_TYPES, len(r.text)))
 
 
 def _is_reference_id(against: str) -> bool:
