@@ -202,7 +202,7 @@ def check_pdf(path: Path) -> int:
     except pdfium.PdfiumError as err:
         if "password" in str(err).lower():
             raise EncryptedFile(str(path), "the PDF is password-protected") from None
-        raise UnreadableFile(str(path), f"damaged PDF ({err})") from None
+        raise UnreadableFile(str(path), f"damaged or truncated PDF ({err})") from None
     try:
         return len(document)
     finally:
