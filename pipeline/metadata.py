@@ -367,10 +367,12 @@ def _issuer_fragments(lines: list[_Line]) -> list[tuple[int, int]]:
     if _is_upper(cut[first][1]):
         rows = cut[first:]
     else:  # the motto on a line of its own: the issuer is the block of lines just above
-        above = []
+        above: list = []
         for row in reversed(cut[:first]):
-            if not row or not _is_upper(row[1]):
-                break
+            if row is None:
+                continue
+            if not _is_upper(row[1]) or any(row[1].strip() == kept[1].strip() for kept in above):
+                break  # body text, or the gazette's index heading repeating the issuer
             above.insert(0, row)
         rows = above + cut[first + 1:]
     spans = []
