@@ -107,3 +107,26 @@ def test_quota_sum_check_reports_the_difference():
     (check,) = [c for c in rec.checks if c.kind == "quota_sum"]
     assert not check.passed and check.expected == 260 and check.actual == 255 and check.difference == -5
     assert "lệch" in check.message
+
+
+def test_quota_table_from_a_docx_file(tmp_path):
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    document.add_paragraph("II. CHỈ TIÊU GIAO NĂM 2024")
+    document.add_paragraph("Phân bổ chỉ tiêu cho các huyện, thị xã như sau:")
+    rows = [HEADER, *ROWS, ["", "Tổng cộng", "87.300", "250"]]
+    table = document.add_table(rows=len(rows), cols=len(HEADER))
+    for cells, values in zip(table.rows, rows):
+        for cell, value in zip(cells.cells, values):
+            cell.text = value
+    document.add_paragraph("III. NHIỆM VỤ VÀ GIẢI PHÁP")
+    path = tmp_path / "chi_tieu.docx"
+    document.save(path)
+    (rec,) = extract(path)
+    assert {t.scope: t.value for t in rec.targets if t.metric == "quota"} == {
+        "Huyện Kỳ Anh": 120, "Huyện Can Lộc": 95, "Thị xã Hồng Lĩnh": 40,
+    }
+    (check,) = [c for c in rec.checks if c.kind == "quota_sum"]
+    assert not check.passed and check.difference == 5
+    for target in rec.targets:
+        assert rec.text[target.start:target.end] == target.text

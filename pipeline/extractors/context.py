@@ -105,5 +105,5 @@ def _locality_pattern() -> re.Pattern:
     words = sorted(load_table("targets")["localities"], key=len, reverse=True)
     name = r"[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ][^\W\d_]*"
     return re.compile(
-        rf"(?<![^\W_])({'|'.join(map(re.escape, words))})[ \t]+((?:{name})(?:[ \t]+{name}){{0,3}})"
+        rf"(?<![^\W_])({'|'.join(map(re.escape, words))})[ ]+((?:{name})(?:[ ]+{name}){{0,3}})"
     )
