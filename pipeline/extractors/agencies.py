@@ -371,6 +371,23 @@ def _section_role_at(sections: list[Section], offset: int) -> str | None:
     return role
 
 
+def _subject_list(opening: str) -> bool:
+    """Whether the words before a mention are only other subjects of the same clause."""
+    if _LIST_ONLY.match(opening):
+        return True
+    chunks = [c.strip() for c in re.split(r",| và ", opening) if c.strip()]
+    return all(c == "X" or _starts_with_subject_word(c) and len(c.split()) <= 7 for c in chunks)
+
+
+def _starts_with_subject_word(chunk: str) -> bool:
+    return any(chunk == w or chunk.startswith(w + " ") for w in subject_words())
+
+
+@cache
+def subject_words() -> tuple[str, ...]:
+    return tuple(_load("agency_roles.json")["subject_words"])
+
+
 def _heading_tail(trailing: str) -> bool:
     """What may follow the bodies named in an assignment heading: nothing, or 'and others'."""
     return trailing == "" or re.fullmatch(r"(?:và )?các [\w\s,-]{0,60}", trailing) is not None
@@ -396,7 +413,7 @@ def assign_roles(text: str, mentions: list[Found], sections: list[Section]) -> N
             if trailing.startswith(word):
                 m.roles.add(role)
         opening = _MARKER.sub("", before_text, count=1)
-        if not _LIST_ONLY.match(opening):
+        if not _subject_list(opening):
             continue
         line_start = text.rfind("\n", 0, m.start) + 1
         heads_item = _NUMBERED.match(text, line_start) is not None
