@@ -23,7 +23,17 @@ from .places import Place, most_named_province, places_in, resolve_province
 from .registry import stage
 from .schema import DocumentInfo, DocumentRecord, Issuer, Recipient, Signer, Span
 from .structure import parse_sections
-from .textmatch import DATE_RE, NUMBER, clean_number, fold, fold_pattern, iso_date, load_data, type_of_number
+from .textmatch import (
+    DATE_RE,
+    NUMBER,
+    OCR_PARTY_MOTTO,
+    clean_number,
+    fold,
+    fold_pattern,
+    iso_date,
+    load_data,
+    type_of_number,
+)
 
 _HEADER_MAX = 3000
 _SIGNATURE_ZONE = 2500
@@ -302,7 +312,7 @@ def _bodies() -> list[tuple[re.Pattern, str, str | None]]:
 @cache
 def _mottos() -> re.Pattern:
     phrases = [fold_pattern(m) for m in _doc_data()["motto"]]
-    return re.compile("|".join(phrases) + r"|[dp]ang\s+cong\s+san\s+viet\s+nam")
+    return re.compile("|".join(phrases) + "|" + OCR_PARTY_MOTTO)
 
 
 def classify_issuer(name: str) -> tuple[str | None, str | None, int]:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 
-from .textmatch import NUMBER, fold
+from .textmatch import NUMBER, OCR_PARTY_MOTTO, fold
 
-_MOTTO = re.compile(r"(?:[dp]ang\s+c[o0]ng\s+san|c[o0]ng\s+h[o0]a\s+xa\s+h[o0]i\s+chu\s+nghia)\s+viet\s+nam")
+_MOTTO = re.compile(rf"{OCR_PARTY_MOTTO}|c[o0]ng\s+h[o0]a\s+xa\s+h[o0]i\s+chu\s+nghia\s+viet\s+nam")
 _DOCUMENT_END = re.compile(r"noi\s+nhan\s*:|(?<![\w/])(?:t\s?/\s?m|tm\.|kt\.)\s+\w")
 _NUMBER = re.compile(rf"(?<![\w/])s[o6]\s*[:.]?\s*{NUMBER}", re.I)
 _DATED_PLACE = re.compile(r",\s*ngay\s+\d{1,2}\s+th\w{2,4}\s+\d{1,2}\s+n\w{1,3}\s+\d{4}|,\s*ngay\s+\d{1,2}/\d{1,2}/\d{4}")

@@ -28,6 +28,11 @@ def fold(text: str) -> str:
     return "".join(_fold_char(ch) for ch in text)
 
 
+# 'ĐẢNG CỘNG SẢN VIỆT NAM' as OCR may leave it, on folded text: 'PANG CONG SAN VIET NAM',
+# 'DANG CQNG SAN VIDT NAM' (a letter misread in 'cộng' and 'việt').
+OCR_PARTY_MOTTO = r"[dp]ang\s+c\w{2}g\s+san\s+vi\w[t]\s+nam"
+
+
 def fold_pattern(words: str) -> str:
     """A regex (on folded text) for a phrase, tolerant of any run of spaces between words."""
     return r"\s+".join(re.escape(w) for w in fold(words).split())
