@@ -63,6 +63,14 @@ def fold(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", plain))
 
 
+def skeleton(text: str) -> str:
+    """Folded text with every run of vowels and digits collapsed to 'a': the consonant frame of
+    the words, which survives an OCR that misreads Vietnamese vowels (ô → 6, ơ → 0, ệ → Q)."""
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.findall(r"[a-z]+", re.sub(r"[aeiouy0-9{}$€@]+", "a", plain)))
+
+
 def _strip_stop_phrases(folded: str, stop_phrases: tuple[str, ...]) -> str:
     """Replace the reference's fixed wording by a break, so it adds no terms and joins no bigrams."""
     padded = f" {folded} "
@@ -240,8 +248,10 @@ class Window:
 class Scorer:
     """Scores every provision against every window of one or two consecutive passages."""
 
-    def __init__(self, passages: list[Passage], reference: Reference, body: tuple[int, int] | None = None):
+    def __init__(self, passages: list[Passage], reference: Reference, body: tuple[int, int] | None = None,
+                 text: str = ""):
         self.passages = passages
+        self.record_text = text
         self.reference = reference
         self.conf = settings()
         self.windows = [
@@ -319,11 +329,24 @@ class Scorer:
         # A fuzzy hit (OCR-damaged cue) counts less than an exact one, and only above the cut-off.
         fuzzy_hits = np.where(fuzzy >= cutoff, 0.5 + 0.4 * (fuzzy - cutoff) / max(100 - cutoff, 1), 0.0)
         hits = np.maximum(exact, fuzzy_hits) if len(texts) else exact
+        if len(texts):
+            hits = np.maximum(hits, self._skeleton_hits())
         # A provision's subject must be named plainly: exactly, or fuzzily with hardly an error.
         strict = np.maximum(exact, fuzzy >= self.conf["require_fuzzy_min"]) if len(texts) else exact
         # A window holds a cue when any of its passages does.
         self.cue_hits = self._per_window(hits)
         self.subject_hits = self._per_window(strict)
+
+    def _skeleton_hits(self) -> np.ndarray:
+        """Cue phrases found in the passages' consonant frames: a weak hit, for badly garbled OCR."""
+        from rapidfuzz import fuzz, process
+
+        cutoff = self.conf["skeleton_cue_min"]
+        cues = [skeleton(c) for c in self.cue_list]
+        texts = [skeleton(self.record_text[p.start:p.end]) for p in self.passages]
+        scores = process.cdist(cues, texts, scorer=fuzz.partial_ratio, score_cutoff=cutoff, dtype=np.float32)
+        long_enough = np.array([len(c.replace(" ", "")) >= self.conf["skeleton_min_chars"] for c in cues])[:, None]
+        return np.where((scores >= cutoff) & long_enough, self.conf["skeleton_hit"], 0.0)
 
     def _per_window(self, per_passage: np.ndarray) -> np.ndarray:
         if not self.windows:
@@ -611,7 +634,7 @@ def compare_record(record: DocumentRecord, reference: Reference, against: str) -
     passages = passages_of(record)
     if not passages:
         raise ChithiError(record.source.path, "the plan has no text to compare", "compare")
-    scorer = Scorer(passages, reference, _body_range(record, passages))
+    scorer = Scorer(passages, reference, _body_range(record, passages), record.text)
     results, all_evidence = [], []
     best_single = np.zeros(len(passages))
     singles = len(passages)  # the first windows are the single passages
