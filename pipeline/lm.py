@@ -69,6 +69,16 @@ class LanguageModel:
         self.bos = self.index[BOS]
         self.eos = self.index[EOS]
         self._candidates: dict[str, list[str]] | None = None
+        self.p2 = self._bigram_table()
+
+    def _bigram_table(self) -> np.ndarray:
+        """p(w | v) for every pair as a dense V × V table (the vocabulary is a few thousand
+        syllables, so this is tens of MB), turning the bigram level into one array gather."""
+        table = np.outer(self.g2, self.p1).astype(np.float32)
+        mask = (1 << int(_SHIFT)) - 1
+        v, w = self.bi_keys >> _SHIFT, self.bi_keys & mask
+        table[v, w] += self.bi_a
+        return table
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -96,13 +106,15 @@ class LanguageModel:
 
     def token_id(self, candidate: str) -> list[int]:
         """Ids of a lattice candidate: one or several space-separated syllables or a token."""
+        known = self.index.get(candidate)
+        if known is not None:
+            return [known]
         parts = candidate.split(" ") if " " in candidate else [candidate]
         return [self.index.get(lm_token(p) if p not in self.index else p, self.unk) for p in parts]
 
     def logprob_ids(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
         """Natural-log p(w | u v) for aligned id arrays."""
-        p = self.p1[w]
-        p = _lookup(self.bi_keys, self.bi_a, (v << _SHIFT) | w, 0.0) + self.g2[v] * p
+        p = self.p2[v, w]
         ctx = (u << _SHIFT) | v
         g3 = _lookup(self.ctx_keys, self.ctx_g, ctx, 1.0)
         p = _lookup(self.tri_keys, self.tri_a, (ctx << _SHIFT) | w, 0.0) + g3 * p
@@ -118,29 +130,28 @@ class LanguageModel:
         """Best candidate per position, with a confidence in [0, 1] (local posterior share)."""
         if not lattice:
             return []
+        _check(lattice)
         cand_ids = [[self.token_id(c) for c, _ in pos] for pos in lattice]
         channel = [np.array([lp for _, lp in pos], dtype=np.float64) for pos in lattice]
         choice = self._viterbi(cand_ids, channel, beam)
-        return self._confidences(lattice, cand_ids, channel, choice)
+        return self._confidences([lattice], [cand_ids], [channel], [choice])[0]
 
     def decode_many(self, lattices: list[list[list[tuple[str, float]]]], beam: int = 8) -> list[list[tuple[str, float]]]:
         """`decode` for many lattices (e.g. the lines of a document) in one batched pass.
 
         Lattices whose candidates are all single tokens are decoded in lock-step, so the
         numpy work of one position is shared by every line; the others go one by one."""
+        for lat in lattices:
+            _check(lat)
         cand_ids = [[[self.token_id(c) for c, _ in pos] for pos in lat] for lat in lattices]
         channel = [[np.array([lp for _, lp in pos], dtype=np.float64) for pos in lat] for lat in lattices]
         simple = [i for i, ids in enumerate(cand_ids) if ids and all(len(x) == 1 for pos in ids for x in pos)]
         choices: dict[int, list[int]] = dict(zip(simple, self._viterbi_batch([cand_ids[i] for i in simple],
                                                                              [channel[i] for i in simple], beam)))
-        out = []
         for i, lat in enumerate(lattices):
-            if not lat:
-                out.append([])
-                continue
-            choice = choices[i] if i in choices else self._viterbi(cand_ids[i], channel[i], beam)
-            out.append(self._confidences(lat, cand_ids[i], channel[i], choice))
-        return out
+            if i not in choices:
+                choices[i] = self._viterbi(cand_ids[i], channel[i], beam) if lat else []
+        return self._confidences(lattices, cand_ids, channel, [choices[i] for i in range(len(lattices))])
 
     def _viterbi_batch(self, cand_ids, channel, beam: int) -> list[list[int]]:
         """Lock-step Viterbi over several lattices of single-token candidates."""
@@ -237,38 +248,47 @@ class LanguageModel:
             best = int(h[best])
         return choice[::-1]
 
-    def _confidences(self, lattice, cand_ids, channel, choice) -> list[tuple[str, float]]:
-        path: list[int] = [self.bos, self.bos]
-        starts = []
-        for ids, k in zip(cand_ids, choice):
-            starts.append(len(path))
-            path.extend(ids[k])
-        path.extend([self.eos, self.eos])
+    def _confidences(self, lattices, cand_ids, channel, choices) -> list[list[tuple[str, float]]]:
+        """Per lattice, the chosen candidates with their local posterior share."""
+        path: list[int] = []
+        starts: list[list[int]] = []
+        for ids_line, choice in zip(cand_ids, choices):
+            path.extend((self.bos, self.bos))
+            line_starts = []
+            for ids, k in zip(ids_line, choice):
+                line_starts.append(len(path))
+                path.extend(ids[k])
+            path.extend((self.eos, self.eos))
+            starts.append(line_starts)
         seq = np.array(path, dtype=np.int64)
-        local = self._local_single(seq, starts, cand_ids, choice)
+        local = self._local_single(seq, starts, cand_ids)
         out = []
-        for t, (pos, ids, chan, k) in enumerate(zip(lattice, cand_ids, channel, choice)):
-            if len(ids) == 1:
-                out.append((pos[0][0], 1.0))
-                continue
-            if t in local:
-                scores = chan + local[t]
-            else:
-                start, end = starts[t], starts[t] + len(ids[k])
-                scores = chan + np.array([self._local(seq, start, end, x) for x in ids])
-            post = np.exp(scores - scores.max())
-            out.append((pos[k][0], float(post[k] / post.sum())))
+        for n, (lattice, ids_line, chan_line, choice) in enumerate(zip(lattices, cand_ids, channel, choices)):
+            line_out = []
+            for t, (pos, ids, chan, k) in enumerate(zip(lattice, ids_line, chan_line, choice)):
+                if len(ids) == 1:
+                    line_out.append((pos[0][0], 1.0))
+                    continue
+                if (n, t) in local:
+                    scores = chan + local[n, t]
+                else:
+                    start = starts[n][t]
+                    scores = chan + np.array([self._local(seq, start, start + len(ids[k]), x) for x in ids])
+                post = np.exp(scores - scores.max())
+                line_out.append((pos[k][0], float(post[k] / post.sum())))
+            out.append(line_out)
         return out
 
-    def _local_single(self, seq, starts, cand_ids, choice) -> dict[int, np.ndarray]:
+    def _local_single(self, seq, starts, cand_ids) -> dict[tuple[int, int], np.ndarray]:
         """Local scores of every candidate at positions where all candidates are one token,
         computed in one vectorised pass: log p(c | u v) + log p(n1 | v c) + log p(n2 | c n1)."""
-        positions = [t for t, ids in enumerate(cand_ids) if len(ids) > 1 and all(len(x) == 1 for x in ids)]
+        positions = [(n, t) for n, ids_line in enumerate(cand_ids) for t, ids in enumerate(ids_line)
+                     if len(ids) > 1 and all(len(x) == 1 for x in ids)]
         if not positions:
             return {}
-        sizes = np.array([len(cand_ids[t]) for t in positions])
-        at = np.repeat(np.array([starts[t] for t in positions]), sizes)
-        c = np.array([x[0] for t in positions for x in cand_ids[t]], dtype=np.int64)
+        sizes = np.array([len(cand_ids[n][t]) for n, t in positions])
+        at = np.repeat(np.array([starts[n][t] for n, t in positions]), sizes)
+        c = np.array([x[0] for n, t in positions for x in cand_ids[n][t]], dtype=np.int64)
         u, v, n1, n2 = seq[at - 2], seq[at - 1], seq[at + 1], seq[at + 2]
         total = self.logprob_ids(u, v, c) + self.logprob_ids(v, c, n1) + self.logprob_ids(c, n1, n2)
         return dict(zip(positions, np.split(total, np.cumsum(sizes)[:-1])))
@@ -288,6 +308,12 @@ class LanguageModel:
                     table.setdefault(strip_diacritics(w), []).append(w)
             self._candidates = table
         return self._candidates.get(stripped, [])
+
+
+def _check(lattice) -> None:
+    for t, pos in enumerate(lattice):
+        if not pos:
+            raise ValueError(f"lattice position {t} has no candidates")
 
 
 def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray, default: float) -> np.ndarray:
