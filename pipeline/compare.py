@@ -79,6 +79,12 @@ def _strip_stop_phrases(folded: str, stop_phrases: tuple[str, ...]) -> str:
     return padded.strip()
 
 
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(b) < len(a):
+        a, b = b, a
+    return sum(w * b[t] for t, w in a.items() if t in b)
+
+
 def _terms(folded: str) -> Counter:
     """Syllable unigrams and bigrams; '|' marks a break that no bigram crosses."""
     counts: Counter = Counter()
@@ -270,29 +276,41 @@ class Scorer:
                                           self.reference.stop_phrases))
 
     def _prepare_terms(self) -> None:
-        """TF-IDF weights of every window, kept only for the terms the provisions use (plus full norms)."""
+        """TF-IDF vectors of every window: the sum of its passages' vectors.
+
+        Only the terms the provisions use are kept as matrix columns; a window's norm is
+        exact, from its passages' norms and the dot products between its passages.
+        """
         stops = self.reference.stop_phrases
         passage_terms = [_terms(_strip_stop_phrases(p.folded, stops)) for p in self.passages]
         df: Counter = Counter()
         for terms in passage_terms:
             df.update(terms.keys())
         n = len(self.passages)
-        self.idf = lambda term: math.log((n + 1) / (df.get(term, 0) + 1)) + 1.0
+        idf = {t: math.log((n + 1) / (c + 1)) + 1.0 for t, c in df.items()}
+        self.idf = lambda term: idf.get(term) or math.log(n + 1) + 1.0
+        weights = [{t: (1.0 + math.log(c)) * idf[t] for t, c in terms.items()} for terms in passage_terms]
+
         self.queries = {p.id: self._query(p) for p in self.reference.provisions}
-        vocabulary = {t: i for i, t in enumerate(sorted({t for q in self.queries.values() for t in q}))}
-        self.vocabulary = vocabulary
-        self.window_matrix = np.zeros((len(self.windows), len(vocabulary)), dtype=np.float32)
-        norms = []
-        for row, window in enumerate(self.windows):
-            counts = passage_terms[window.first]
-            if window.last != window.first:
-                counts = sum((passage_terms[i] for i in range(window.first, window.last + 1)), Counter())
-            weights = {t: self._weight(t, c) for t, c in counts.items()}
-            norms.append(math.sqrt(sum(w * w for w in weights.values())) or 1.0)
-            for term, weight in weights.items():
-                if term in vocabulary:
-                    self.window_matrix[row, vocabulary[term]] = weight
-        self.window_norms = np.array(norms, dtype=np.float32)
+        self.vocabulary = {t: i for i, t in enumerate(sorted({t for q in self.queries.values() for t in q}))}
+        passage_matrix = np.zeros((n + 1, len(self.vocabulary)), dtype=np.float32)  # row 0 stays zero
+        for row, vector in enumerate(weights, start=1):
+            for term, weight in vector.items():
+                column = self.vocabulary.get(term)
+                if column is not None:
+                    passage_matrix[row, column] = weight
+        running = np.cumsum(passage_matrix, axis=0)
+        firsts = np.array([w.first for w in self.windows], dtype=int)
+        lasts = np.array([w.last for w in self.windows], dtype=int)
+        self.window_matrix = running[lasts + 1] - running[firsts]
+
+        squares = [sum(w * w for w in vector.values()) for vector in weights]
+        self.window_norms = np.array([
+            math.sqrt(sum(squares[i] for i in range(w.first, w.last + 1))
+                      + 2 * sum(_dot(weights[i], weights[j]) for i in range(w.first, w.last + 1)
+                                for j in range(i + 1, w.last + 1))) or 1.0
+            for w in self.windows
+        ], dtype=np.float32)
         self._columns = {p.id: i for i, p in enumerate(self.reference.provisions)}
         self._lexical: np.ndarray | None = None
 
