@@ -1,0 +1,357 @@
+"""Repair lines that an English OCR model garbled ("ViQt Nam" → "Việt Nam", "K6 ho4ch" → "Kế hoạch").
+
+A noisy channel: `models/channel/channel.json` (scripts/train_channel.py) holds
+log P(observed chunk | true chunk), learned from Vietnamese pages that the project rendered and
+OCRed with `tesseract -l eng` itself (scripts/make_ocr_pairs.py). For each observed token the
+channel is inverted over a trie of Vietnamese syllables (a beam search that reads the token
+left to right, trying every true chunk the observed chunk can come from); a token may also
+hold two syllables whose space the OCR lost. The candidates and their channel log-probs
+form a lattice that the syllable language model (`pipeline.lm`) decodes.
+
+Document codes ("2o-cTlTw" → "20-CT/TW") and dates ("O2l02l2023" → "02/02/2023") are repaired
+with a small grammar (pipeline/data/ocr_codes.json): observed characters are replaced by the
+digits, capitals and separators the channel says they can come from, and only readings that
+parse as a code or a plausible date are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+from .errors import ChithiError
+from .vietnamese import syllables
+
+MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "channel" / "channel.json"
+DATA_DIR = Path(__file__).parent / "data"
+Edit = tuple[int, int, str, float, str]
+
+BEAM = 32
+MARGIN = 12.0  # states this far below the best at a position are dropped
+MIN_RULE_LOGPROB = -8.0
+UNSEEN_IDENTITY_LOGPROB = math.log(0.5)  # a character training never showed is most likely read right
+PRIOR_WEIGHT = 1.0  # weight of the unigram prior when choosing which candidates reach the LM  # rarer confusions fall back to the unseen log-prob
+TOP_K = 12
+MAX_SYLLABLES_PER_TOKEN = 2
+EDGE_PUNCTUATION = ".,;:!?()[]{}\"'“”‘’…-–*"
+TOKEN = re.compile(r"[^\s,;:()\"“”]+|[,;:()\"“”]")  # words, codes and dates keep their inner . - /
+END = "$"  # trie key of the syllable that ends at a node
+
+
+# --------------------------------------------------------------------------- models
+
+@dataclass(frozen=True)
+class Channel:
+    rules: dict[str, list[tuple[str, float]]]  # observed chunk -> [(true chunk, log P(obs | true))]
+    letters: dict[str, dict[str, float]]  # observed character -> {true character: log-prob}
+    chunks: dict[str, list[tuple[str, float]]]  # the other rules: more than one character on a side
+    deletions: dict[str, float]  # letters the OCR dropped, with log P("" | letter)
+    unseen: float  # log-prob of a confusion never seen in training
+    merge: float  # log-prob that the OCR lost the space between two syllables
+    keep: float  # log-prob penalty for keeping a token that is no syllable
+    longest: int
+    code_types: dict[str, float]  # log P(document type) among codes in the training corpus
+
+
+@cache
+def channel() -> Channel:
+    """The trained channel, loaded once."""
+    if not MODEL_PATH.exists():
+        raise ChithiError(str(MODEL_PATH), "OCR channel model not found; train it with scripts/train_channel.py", stage="repair")
+    raw = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    rules = {obs: [(t, lp) for t, lp in options if lp >= MIN_RULE_LOGPROB] for obs, options in raw["rules"].items()}
+    return Channel(
+        rules=rules,
+        letters={obs: {t: lp for t, lp in options if len(t) == 1} for obs, options in rules.items() if len(obs) == 1},
+        chunks={obs: [(t, lp) for t, lp in options if len(t) > 1 or len(obs) > 1] for obs, options in rules.items() if obs},
+        deletions={t: lp for t, lp in rules.pop("", []) if len(t) == 1},
+        unseen=raw["unseen_logprob"],
+        merge=raw["merge_logprob"],
+        keep=raw["keep_logprob"],
+        longest=max(len(obs) for obs in rules),
+        code_types=raw.get("code_type_logprob", {}),
+    )
+
+
+@cache
+def _inventory() -> frozenset[str]:
+    """Syllables a candidate may be: those the language model knows (any syllable without one)."""
+    try:
+        from .lm import get_lm
+
+        known = frozenset(get_lm().vocab) & syllables()
+    except ChithiError:
+        return syllables()
+    return known or syllables()
+
+
+@cache
+def _trie() -> dict:
+    """Trie over the candidate syllables; a node's END key holds its syllable."""
+    root: dict = {}
+    for syllable in _inventory():
+        node = root
+        for char in syllable:
+            node = node.setdefault(char, {})
+        node[END] = syllable
+    return root
+
+
+def _walk(node: dict, chunk: str) -> dict | None:
+    for char in chunk:
+        node = node.get(char)
+        if node is None:
+            return None
+    return node
+
+
+# ------------------------------------------------------------------ syllable candidates
+
+@lru_cache(maxsize=50_000)
+def syllable_candidates(observed: str, top_k: int = TOP_K) -> tuple[tuple[str, float, tuple[int, ...]], ...]:
+    """Syllables (or two syllables joined by a space) that `observed` may be an OCR reading of.
+
+    Returns (candidate, channel log-prob, start of each syllable in `observed`), best first.
+    """
+    model, root = channel(), _trie()
+    n = len(observed)
+    # frontier[j]: candidate text so far -> (score, trie node, syllable starts)
+    frontier: list[dict[str, tuple[float, dict, tuple[int, ...]]]] = [{} for _ in range(n + 1)]
+    frontier[0][""] = (0.0, root, (0,))
+
+    def offer(j: int, text: str, score: float, node: dict, starts: tuple[int, ...]) -> None:
+        best = frontier[j].get(text)
+        if best is None or score > best[0]:
+            frontier[j][text] = (score, node, starts)
+
+    for j in range(n + 1):
+        for text, (score, node, starts) in list(frontier[j].items()):
+            for char, child in node.items():  # a letter the OCR dropped
+                if char in model.deletions:
+                    offer(j, text + char, score + model.deletions[char], child, starts)
+            if END in node and 0 < j < n and text.count(" ") < MAX_SYLLABLES_PER_TOKEN - 1:
+                offer(j, text + " ", score + model.merge, root, starts + (j,))
+        states = sorted(frontier[j].items(), key=lambda item: -item[1][0])[:BEAM]
+        states = [state for state in states if state[1][0] >= states[0][1][0] - MARGIN] if states else []
+        frontier[j] = dict(states)
+        if j == n:
+            break
+        letters = model.letters.get(observed[j], {})
+        same = observed[j].lower()
+        for text, (score, node, starts) in states:
+            for char, child in node.items():  # one character for one: any letter, rarely, for any other
+                if char != END:
+                    lp = letters.get(char, UNSEEN_IDENTITY_LOGPROB if char == same else model.unseen)
+                    offer(j + 1, text + char, score + lp, child, starts)
+            if text and text[-1] != " ":  # a stray character the OCR added inside a syllable
+                offer(j + 1, text, score + model.unseen, node, starts)
+            for k in range(1, min(model.longest, n - j) + 1):
+                for true, lp in model.chunks.get(observed[j:j + k], ()):
+                    after = _walk(node, true)
+                    if after is not None:
+                        offer(j + k, text + true, score + lp, after, starts)
+    finals = [(text, score, starts) for text, (score, node, starts) in frontier[n].items() if END in node]
+    prior = _unigram_logprob()
+    finals.sort(key=lambda item: -(item[1] + PRIOR_WEIGHT * sum(prior.get(s, -20.0) for s in item[0].split(" "))))
+    return tuple(finals[:top_k])
+
+
+@cache
+def _unigram_logprob() -> dict[str, float]:
+    """log P(syllable) from the language model, used to choose which candidates reach it."""
+    try:
+        from .lm import get_lm
+
+        lm = get_lm()
+    except ChithiError:
+        return {}
+    return {w: float(math.log(max(p, 1e-12))) for w, p in zip(lm.vocab, lm.p1)}
+
+
+def _case_like(candidate: str, observed: str, starts: tuple[int, ...]) -> str:
+    """Give each syllable of `candidate` the case of the observed letters it was read from."""
+    letters = [c for c in observed if c.isalpha()]
+    if len(letters) >= 2 and all(c.isupper() for c in letters):
+        return candidate.upper()
+    out = []
+    for syllable, start in zip(candidate.split(" "), starts):
+        first = observed[start:start + 1]
+        out.append(syllable[:1].upper() + syllable[1:] if first.isupper() else syllable)
+    return " ".join(out)
+
+
+# ------------------------------------------------------------------- codes and dates
+
+@cache
+def _grammar() -> dict:
+    return json.loads((DATA_DIR / "ocr_codes.json").read_text(encoding="utf-8"))
+
+
+DIGITS = "0123456789"
+CASE_SLIP_LOGPROB = math.log(0.5)
+CAPITALS = "ABCDEFGHIJKLMNOPQRSTUVWXYZĐ"
+
+
+@cache
+def _templates() -> dict[int, list[tuple[tuple[str, ...], str, float]]]:
+    """Code and date shapes by length: one class of allowed characters per position, and the kind.
+
+    Codes: <number>-<TYPE>/<ISSUER>, <number>/<TYPE>-<ISSUER>, <number>/<year>/<TYPE>-<ISSUER>;
+    dates: d/m/yyyy with one-or-two-digit day and month and "/", "-" or "." between them.
+    """
+    grammar = _grammar()
+    by_length: dict[int, list[tuple[tuple[str, ...], str, float]]] = {}
+    type_prior = channel().code_types
+
+    def add(shape: list[str], kind: str, prior: float = 0.0) -> None:
+        by_length.setdefault(len(shape), []).append((tuple(shape), kind, prior))
+
+    for day in (1, 2):
+        for month in (1, 2):
+            for separator in "/-.":
+                add([DIGITS] * day + [separator] + [DIGITS] * month + [separator] + [DIGITS] * 4, "date")
+    issuer_tail = CAPITALS + DIGITS
+    for number in range(1, grammar["max_number_digits"] + 1):
+        for issuer in range(2, grammar["max_issuer_letters"] + 1):  # 45/2019/QH14: number/year/issuer
+            add([DIGITS] * number + ["/"] + [DIGITS] * 4 + ["/"] + [CAPITALS] + [issuer_tail] * (issuer - 1), "code")
+        for doc_type in grammar["document_types"]:
+            prior = type_prior.get(doc_type, min(type_prior.values(), default=0.0) - 1.0)
+            letters = list(doc_type)
+            for issuer in range(1, grammar["max_issuer_letters"] + 1):
+                add([DIGITS] * number + ["-"] + letters + ["/"] + [CAPITALS] * issuer, "code", prior)
+                add([DIGITS] * number + ["/"] + letters + ["-"] + [CAPITALS] * issuer, "code", prior)
+                add([DIGITS] * number + ["/"] + [DIGITS] * 4 + ["/"] + letters + ["-"] + [CAPITALS] * issuer, "code", prior)
+    return by_length
+
+
+def _plausible(text: str, kind: str) -> bool:
+    if kind != "date":
+        return True
+    low, high = _grammar()["years"]
+    day, month, year = map(int, re.split(r"[/.-]", text))
+    return 1 <= day <= 31 and 1 <= month <= 12 and low <= year <= high
+
+
+def _read_as(char: str, allowed: str) -> tuple[str, float]:
+    """The likeliest character among `allowed` that the OCR could have read as `char`.
+
+    Besides the learned P(char | true), the reverse confusion counts too: a shape that is read
+    as another ("l" seen for a true "1") is taken to be confusable both ways.
+    """
+    if char in allowed:
+        return char, 0.0
+    model = channel()
+    options = [(form, lp) for true, lp in model.rules.get(char, ()) for form in {true, true.upper()} if form in allowed]
+    options += [(form, lp) for form in allowed if (lp := model.letters.get(form, {}).get(char.lower())) is not None]
+    if char.upper() in allowed:  # a capital read as its small letter ("cT" for "CT")
+        options.append((char.upper(), CASE_SLIP_LOGPROB))
+    return max(options, key=lambda x: x[1], default=(allowed[0], model.unseen))
+
+
+def repair_code(observed: str) -> tuple[str, float, str] | None:
+    """The best reading of `observed` as a document code or a date: (text, log-prob, kind).
+
+    None when `observed` already parses or no reading is likely enough.
+    """
+    shapes = _templates().get(len(observed), [])
+    best: tuple[str, float, str] | None = None
+    for shape, kind, prior in shapes:
+        chars, score = [], prior
+        for char, allowed in zip(observed, shape):
+            true, lp = _read_as(char, allowed)
+            chars.append(true)
+            score += lp
+        text = "".join(chars)
+        if _plausible(text, kind) and (best is None or score > best[1]):
+            best = (text, score, kind)
+    if best is None or best[0] == observed:
+        return None
+    changed = sum(a.upper() != b.upper() for a, b in zip(best[0], observed))
+    return best if changed <= max(2, len(observed) // 3) else None
+
+
+def looks_like_code(token: str) -> bool:
+    """A token worth reading as a code or a date: two digits, or a digit and a separator."""
+    digits = sum(c.isdigit() for c in token)
+    return digits >= 2 or (digits >= 1 and any(c in "/-" for c in token))
+
+
+# ---------------------------------------------------------------------------- lines
+
+@dataclass
+class _Position:
+    start: int
+    end: int
+    text: str
+    candidates: list[tuple[str, float, tuple[int, ...]]]  # (lower-case candidate, channel log-prob, starts)
+
+
+def _positions(line: str) -> list[_Position]:
+    """Tokens of a line with their lattice candidates; punctuation stands as itself."""
+    model = channel()
+    positions = []
+    for match in TOKEN.finditer(line):
+        token, start = match.group(), match.start()
+        core_start = len(token) - len(token.lstrip(EDGE_PUNCTUATION))
+        core = token.strip(EDGE_PUNCTUATION)
+        if core_start:
+            positions.append(_Position(start, start + core_start, token[:core_start], [(token[:core_start], 0.0, (0,))]))
+        if core:
+            s = start + core_start
+            found = list(syllable_candidates(core)) if any(c.isalpha() for c in core) else []
+            keep = sum(lp for c in core for t, lp in model.rules.get(c, ()) if t == c.lower()) + model.keep
+            if all(c != core.lower() for c, _, _ in found):
+                found.append((core.lower(), keep, (0,)))
+            positions.append(_Position(s, s + len(core), core, found))
+        tail = token[core_start + len(core):] if core else ""
+        if tail:
+            e = start + len(token)
+            positions.append(_Position(e - len(tail), e, tail, [(tail, 0.0, (0,))]))
+    return positions
+
+
+def _decode(positions: list[_Position]) -> list[tuple[str, float]]:
+    lattice = [[(c, lp) for c, lp, _ in p.candidates] for p in positions]
+    try:
+        from .lm import get_lm
+
+        return get_lm().decode(lattice)
+    except ChithiError:  # no language model yet: the channel alone decides
+        pass
+    out = []
+    for options in lattice:
+        best = max(options, key=lambda x: x[1])
+        total = sum(math.exp(lp - best[1]) for _, lp in options)
+        out.append((best[0], 1.0 / total))
+    return out
+
+
+def repair_line(line: str) -> list[Edit]:
+    """Edits (start, end, replacement, confidence, kind) that repair one English-OCR line.
+
+    kind is "ocr_garble" for words, "code" for document codes and "date" for dates. Offsets
+    are in `line` coordinates; tokens judged right are not listed.
+    """
+    edits: list[Edit] = []
+    word_positions = []
+    for position in _positions(line):
+        fixed = repair_code(position.text) if looks_like_code(position.text) else None
+        if fixed:
+            text, score, kind = fixed
+            changed = sum(a != b for a, b in zip(text, position.text))
+            edits.append((position.start, position.end, text, round(1 - changed / len(text), 3), kind))
+            position.candidates = [(text.lower(), 0.0, (0,))]
+        word_positions.append(position)
+    best = _decode(word_positions)
+    for position, (choice, confidence) in zip(word_positions, best):
+        if len(position.candidates) <= 1 or choice == position.text.lower():
+            continue
+        starts = next(s for c, _, s in position.candidates if c == choice)
+        replacement = _case_like(choice, position.text, starts)
+        if replacement != position.text:
+            edits.append((position.start, position.end, replacement, round(float(confidence), 3), "ocr_garble"))
+    return sorted(edits)

@@ -1,0 +1,110 @@
+"""English-OCR garble repair: real tesseract output of a rendered sentence, codes, dates, offsets."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import unicodedata
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+from rapidfuzz.distance import Levenshtein
+
+from pipeline.garble import repair_code, repair_line
+from pipeline.vietnamese import tone_normalize
+
+# Our own sentences (not from the sample plans), as a provincial plan would word them.
+SENTENCES = [
+    "Các huyện, thị xã phải báo cáo kết quả thực hiện trước ngày mười lăm hằng tháng",
+    "Sở Nội vụ chủ trì, phối hợp với Sở Tài chính rà soát biên chế và kinh phí năm sau",
+    "Tăng cường kiểm tra việc tuyển chọn, đào tạo tiếng và giáo dục định hướng cho người đi làm việc",
+]
+FONT = "/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf"
+
+
+def apply(line: str, edits) -> str:
+    for start, end, replacement, _, _ in sorted(edits, reverse=True):
+        line = line[:start] + replacement + line[end:]
+    return line
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w+", tone_normalize(unicodedata.normalize("NFC", text)).lower())
+
+
+def accuracy(reference: str, hypothesis: str) -> float:
+    ref, hyp = words(reference), words(hypothesis)
+    same = sum(s2 - s1 for tag, s1, s2, _, _ in Levenshtein.opcodes(ref, hyp) if tag == "equal")
+    return same / len(ref)
+
+
+def english_ocr(lines: list[str], tmp_path) -> list[str]:
+    """Render lines like a slightly blurred scan and read them with the English model only."""
+    font = ImageFont.truetype(FONT, 30)
+    image = Image.new("L", (1900, 60 * len(lines) + 60), 255)
+    draw = ImageDraw.Draw(image)
+    for i, line in enumerate(lines):
+        draw.text((40, 30 + 60 * i), line, font=font, fill=0)
+    image = image.resize((image.width * 4 // 5, image.height * 4 // 5), Image.BILINEAR)
+    image = image.point(lambda p: 255 if p > 150 else 0)
+    path = tmp_path / "page.png"
+    image.save(path)
+    result = subprocess.run(
+        ["tesseract", str(path), "stdout", "-l", "eng", "--psm", "6"],
+        capture_output=True, text=True, check=True, env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/bin:/bin"},
+    )
+    return [line for line in result.stdout.splitlines() if line.strip()]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
+def test_repairs_real_english_ocr_output(tmp_path) -> None:
+    observed = english_ocr(SENTENCES, tmp_path)
+    assert len(observed) == len(SENTENCES)
+    reference = " ".join(SENTENCES)
+    before = accuracy(reference, " ".join(observed))
+    repaired = " ".join(apply(line, repair_line(line)) for line in observed)
+    after = accuracy(reference, repaired)
+    assert before < 0.6, f"the English model should garble Vietnamese (as-is accuracy {before:.2f})"
+    assert after >= 0.85, f"repaired accuracy {after:.2f} (as-is {before:.2f}): {repaired}"
+
+
+@pytest.mark.parametrize(
+    ("observed", "expected", "kind"),
+    [
+        ("2o-cTlTw", "20-CT/TW", "code"),
+        ("O2l02l2023", "02/02/2023", "date"),
+        ("12/1212022", "12/12/2022", "date"),
+        ("0l/QD-UBND", "01/QĐ-UBND", "code"),
+        ("15-KHlTU", "15-KH/TU", "code"),
+    ],
+)
+def test_codes_and_dates_are_read_through_the_grammar(observed: str, expected: str, kind: str) -> None:
+    text, _, found_kind = repair_code(observed)
+    assert (text, found_kind) == (expected, kind)
+
+
+@pytest.mark.parametrize("token", ["20-CT/TW", "02/02/2023", "2016", "1.000.000", "45/2019/QH14"])
+def test_well_formed_or_plain_numbers_are_left_alone(token: str) -> None:
+    assert repair_code(token) is None
+
+
+def test_impossible_dates_are_not_produced() -> None:
+    fixed = repair_code("45l13l2022")
+    assert fixed is None or fixed[2] != "date"
+
+
+def test_edits_have_valid_offsets() -> None:
+    line = "thgc hiQn chi thi s6 2o-cTlTw, ngity 12/1212022 cia Ban Bi thu v6 tang cudng"
+    edits = repair_line(line)
+    assert edits, "a garbled line should get edits"
+    end_of_previous = 0
+    for start, end, replacement, confidence, kind in edits:
+        assert end_of_previous <= start < end <= len(line)
+        assert line[start:end] != replacement
+        assert 0.0 <= confidence <= 1.0
+        assert kind in {"ocr_garble", "code", "date"}
+        end_of_previous = end
+    fixed = apply(line, edits)
+    assert "20-CT/TW" in fixed and "12/12/2022" in fixed
