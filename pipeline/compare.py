@@ -260,10 +260,13 @@ class Scorer:
         self.record_text = text
         self.reference = reference
         self.conf = settings()
-        self.windows = [
-            Window(i, min(i + k, len(passages)) - 1)
-            for k in range(1, self.conf["window_sentences"] + 1)
+        # Single passages first (their indices are the passages'), then runs of 2, 3… passages
+        # inside one section.
+        self.windows = [Window(i, i) for i in range(len(passages))] + [
+            Window(i, i + k - 1)
+            for k in range(2, self.conf["window_sentences"] + 1)
             for i in range(len(passages) - k + 1)
+            if len({p.section_id for p in passages[i:i + k]}) == 1
         ]
         first, last = body or (0, len(passages))
         self.in_body = np.array([first <= w.first and w.last < last for w in self.windows], dtype=bool)
