@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+
+from pipeline.metadata import read_metadata
 from pipeline.schema import DocumentRecord, Source
 from pipeline.split import split_documents
 from pipeline.structure import find_section, parse_sections, section_at, sections, walk
@@ -120,3 +123,19 @@ def test_split_of_the_ocr_sample_before_repair():
     (_, cut), (start, end) = split_documents(text)
     assert cut == start and end == len(text)
     assert text[start:].lstrip().startswith("TINH UY LAM DONG")
+
+
+def _strip_diacritics(text: str) -> str:
+    """The text as an OCR engine without Vietnamese leaves it: same case, no marks."""
+    marks = "".join(ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn")
+    return marks.replace("đ", "d").replace("Đ", "D")
+
+
+def test_split_and_metadata_without_diacritics():
+    cover, plan = _strip_diacritics(COVER), _strip_diacritics(PLAN)
+    text = cover + plan
+    assert split_documents(text) == [(0, len(cover)), (len(cover), len(text))]
+    letter, forwarded = (read_metadata(text[s:e]) for s, e in split_documents(text))
+    assert (letter.doc_type, letter.number, letter.issued_date) == ("cong_van", "120-CV/HU", "2023-02-10")
+    assert (letter.issuer.level, letter.issuer.kind, letter.province) == ("district", "party", "Lâm Đồng")
+    assert (forwarded.doc_type, forwarded.number, forwarded.province) == ("ke_hoach", "71-KH/TU", "Lâm Đồng")
