@@ -107,7 +107,7 @@ def _clause_deadlines(text: str, start: int, end: int, sentence_start: int) -> l
         return dated  # an all-caps clause is a title ("BIỂU TỔNG HỢP … HẰNG THÁNG"), not a schedule
     schedules, seen = [], set()
     for r_start, r_end, recurrence in _recurrences(text, start, end, cues["recurrences"]):
-        if recurrence in seen:
+        if recurrence in seen or text[r_start:r_end].isupper():  # "… HẰNG THÁNG" in a title
             continue
         seen.add(recurrence)
         schedules.append(Deadline(

@@ -43,7 +43,7 @@ def funding(record: DocumentRecord) -> DocumentRecord:
         if source["kind"] in by_kind:
             continue
         s_start, s_end = sentence_at(text, match.start)
-        if source.get("needs_context") and not _about_money(text, s_start, s_end):
+        if source.get("needs_context") and not _about_money(text, s_start, s_end, source.get("context")):
             continue
         amount = next((q for q in amounts if s_start <= q.start < s_end), None)
         by_kind[source["kind"]] = Funding(
@@ -61,9 +61,10 @@ def _contains(haystack: str, phrase: str) -> bool:
     return re.search(rf"(?<![^\W_]){re.escape(phrase)}(?![^\W_])", haystack) is not None
 
 
-def _about_money(text: str, start: int, end: int) -> bool:
+def _about_money(text: str, start: int, end: int, own_context: list[str] | None = None) -> bool:
     _, context, headings = _cues()
-    if any(_contains(fold(text[start:end]), word) for word in context):
+    words = [fold(w) for w in own_context] if own_context else context
+    if any(_contains(fold(text[start:end]), word) for word in words):
         return True
     nearest = preceding_headings(text, start, limit=15)[:2]
     return any(_contains(fold(line), word) for _, line in nearest for word in headings)
