@@ -11,6 +11,7 @@ comparison alone (passages, scoring, evidence, additions) and for extract + comp
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -62,7 +63,8 @@ def main() -> None:
         ("compare + HTML report", *timed(lambda: render(compare_record(record, reference, "directive-20"), "html"), args.repeat)),
         ("extract + compare (text in, with repair)", *timed(lambda: compare(text), max(1, args.repeat // 2))),
     ]
-    print(f"plan: {args.pages} pages, {len(text):,} characters, {len(record.text):,} after repair\n")
+    print(f"plan: {args.pages} pages, {len(text):,} characters, {len(record.text):,} after repair")
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (shared machines inflate times)\n")
     print("| step | first run (s) | median (s) |")
     print("|---|---:|---:|")
     for name, first, median in rows:
