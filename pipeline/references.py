@@ -94,7 +94,7 @@ def _date_after(folded: str, end: int) -> tuple[str | None, int]:
 def _issuer_stop() -> re.Pattern:
     stops = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in load_data("doc_types.json")["reference_issuer_stops"])
     next_citation = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in _types())
-    return re.compile(rf"\s(?:{stops})(?!\w)|\s+va\s+(?:{next_citation})(?!\w)|[,;.:()\"“”]|\n\s*\n")
+    return re.compile(rf"\s(?:{stops})(?!\w)|\s+va\s+(?:{next_citation})(?!\w)|[,;.:()\"“”]|\n\s*\n|\n\s*\d")
 
 
 def _issuer_after(text: str, folded: str, end: int) -> tuple[str | None, int]:
@@ -102,10 +102,23 @@ def _issuer_after(text: str, folded: str, end: int) -> tuple[str | None, int]:
     match = re.compile(r"\s+cua\s+").match(folded, end)
     if match is None:
         return None, end
-    stop = _issuer_stop().search(folded, match.end(), match.end() + 200)
-    issuer_end = stop.start() if stop else min(len(text), match.end() + 120)
-    words = list(re.finditer(r"\S+", text[match.end():issuer_end]))[:_ISSUER_MAX_WORDS]
+    start = _skip_running_headers(folded, match.end())
+    stop = _issuer_stop().search(folded, start, start + 200)
+    issuer_end = stop.start() if stop else min(len(text), start + 120)
+    words = list(re.finditer(r"\S+", text[start:issuer_end]))[:_ISSUER_MAX_WORDS]
     if not words:
         return None, end
-    issuer_end = match.end() + words[-1].end()
-    return " ".join(text[match.end():issuer_end].split()), issuer_end
+    issuer_end = start + words[-1].end()
+    return " ".join(text[start:issuer_end].split()), issuer_end
+
+
+def _skip_running_headers(folded: str, start: int) -> int:
+    """Past a gazette page header ('CÔNG BÁO/Số 359 + 360/Ngày …') that a page break left
+    between 'của' and the issuer."""
+    gazette = tuple(fold(g) for g in load_data("doc_types.json")["gazette_lines"])
+    while folded.startswith(gazette, start):
+        line_end = folded.find("\n", start)
+        if line_end == -1:
+            return start
+        start = re.compile(r"\s*").match(folded, line_end).end()
+    return start

@@ -122,3 +122,10 @@ def test_own_number_is_not_a_reference():
     record.document = read_metadata(text)
     numbers = [r.number for r in references(record).references]
     assert "17/2022/UBTVQH15" not in numbers and "45/2019/QH14" in numbers
+
+
+def test_a_gazette_page_break_inside_a_citation():
+    text = "theo Nghị định số 52/2016/NĐ-CP ngày 13 tháng 6 năm 2016 của\n\nCÔNG BÁO/Số 359 + 360/Ngày 27-02-2025 77\nChính phủ quy định"
+    (found,) = find_references(text)
+    assert (found.number, found.date, found.issuer) == ("52/2016/NĐ-CP", "2016-06-13", "Chính phủ")
+    assert found.text.endswith("Chính phủ")
