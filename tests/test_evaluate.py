@@ -44,3 +44,22 @@ def test_sample_004_scores_and_table(capsys):
     evaluate.main(["--samples", "004", "--fields", "targets,checks", "--no-model"])
     out = capsys.readouterr().out
     assert "model stage: off" in out and "micro" in out
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+def test_every_item_of_my_fields_is_grounded_in_the_text(prefix):
+    from pipeline import extract
+
+    from .conftest import sample
+
+    for record in extract(sample(prefix)):
+        text = record.text
+        for market in record.markets:
+            assert market.mentions and (market.start, market.end) == (market.mentions[0].start, market.mentions[0].end)
+            assert all(text[m.start:m.end] == m.text for m in market.mentions)
+        for item in [*record.targets, *record.deadlines]:
+            assert 0 <= item.start < item.end <= len(text) and text[item.start:item.end] == item.text
+        for item in [*record.targets, *record.markets, *record.deadlines, *record.funding]:
+            assert item.source in {"rule", "model", "both"} and 0 < item.confidence <= 1
+        for check in record.checks:
+            assert 0 <= check.start < check.end <= len(text)

@@ -85,7 +85,7 @@ class PhraseMatcher:
         while i < len(sylls):
             for n in range(min(self._longest, len(sylls) - i), 0, -1):
                 value = self._table.get(tuple(keys[i:i + n]))
-                if value is not None and _joined(text, sylls[i:i + n]):
+                if value is not None and joined(text, sylls[i:i + n]):
                     found.append(Match(sylls[i].start, sylls[i + n - 1].end, i, i + n - 1, value))
                     i += n
                     break
@@ -97,6 +97,6 @@ class PhraseMatcher:
 _GLUE = re.compile(r"[\s\-–,()]*")
 
 
-def _joined(text: str, run: list[Syllable]) -> bool:
+def joined(text: str, run: list[Syllable]) -> bool:
     """True when the syllables of `run` follow each other with only light punctuation between."""
     return all(_GLUE.fullmatch(text[a.end:b.start]) for a, b in zip(run, run[1:]))

@@ -8,7 +8,12 @@ syllables, longest first, and kept only when its context says it is a place name
 * it is not glued to a neighbouring capitalised syllable on the same line, which would make
   it part of a longer proper name ("Lào Cai", "Đức Thọ", "Nguyễn Văn Đức", "Chủ Nhật",
   "Cơ quan Hợp tác Quốc tế Nhật Bản") — unless that neighbour is a trigger word that
-  merely starts the sentence ("Sang Nhật Bản …").
+  merely starts the sentence ("Sang Nhật Bản …");
+* a one-syllable name ("Đức", "Úc", "Pháp") also needs a trigger word before it or a
+  neighbour in a list of accepted markets.
+
+Names of two syllables or more that OCR garbled ("Pai Loạn", "Trung Quédc") are found by
+a second, tone-insensitive fuzzy pass with a lower confidence.
 
 Generic criteria ("thị trường có thu nhập cao", "thị trường truyền thống") come from
 `data/markets_criteria.json` and give `Market(kind="criterion", code=None)`.
@@ -25,7 +30,7 @@ from rapidfuzz.distance import Levenshtein
 
 from ..registry import stage
 from ..schema import DocumentRecord, Market, Mention
-from .gazetteer import Match, PhraseMatcher, Syllable, _joined, fold, load_table, phrase_key, syllables
+from .gazetteer import Match, PhraseMatcher, Syllable, fold, joined, load_table, phrase_key, syllables
 
 GOLD_KEY: tuple[str, ...] = ("kind", "code", "name")
 
@@ -118,7 +123,7 @@ def _fuzzy_matches(text: str, sylls: list[Syllable], exact: list[Match]) -> list
 
 
 def _plausible(text: str, window: list[Syllable]) -> bool:
-    return window[0].capitalised and window[-1].capitalised and _joined(text, window)
+    return window[0].capitalised and window[-1].capitalised and joined(text, window)
 
 
 @cache
