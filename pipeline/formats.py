@@ -257,7 +257,7 @@ def _page_image(page) -> PageImage:
         if (right - left) * (top - bottom) >= FULL_PAGE * width * height:
             try:
                 bitmap = images[0].get_bitmap(render=False).to_pil()
-                return PageImage(bitmap, dpi=bitmap.width / ((right - left) / 72))
+                return PageImage(bitmap, dpi=round(bitmap.width / ((right - left) / 72)))
             except Exception:  # an image pdfium cannot decode alone (e.g. JBIG2 globals): render
                 pass
     rendered = page.render(scale=RENDER_DPI / 72, grayscale=True).to_pil()

@@ -11,8 +11,8 @@ Each page goes through, in order:
    clean page is left alone, because a median filter eats thin strokes and Tesseract's own
    binarisation is already good on clean pages;
 4. deskew: the angle that maximises the sharpness of the horizontal projection profile
-   (rows of text become peaks), searched on a reduced copy, applied with the paper colour
-   as border.
+   (rows of text become peaks), searched on a reduced copy; a tilt of 1° or more is undone
+   with the paper colour as border (below that Tesseract copes alone).
 
 Tesseract runs once per page (text and word confidences from the same run) with
 `OMP_THREAD_LIMIT=1`; pages run in parallel instead, which on this kind of machine is
@@ -39,6 +39,7 @@ LOW_DPI = 200
 NOISY = 20.0  # noise estimate above which a page is filtered and binarised
 VERY_NOISY = 80.0  # … and above which the median filter is 5×5 instead of 3×3
 MAX_SKEW = 5.0  # degrees searched either way
+MIN_SKEW = 1.0  # degrees; smaller tilts are left alone (no measurable effect on Tesseract)
 _LAPLACE = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
 
 
@@ -99,8 +100,8 @@ def effective_dpi(dpi: float | None) -> int | None:
 
 def estimate_noise(gray: np.ndarray) -> float:
     """Median |Laplacian| over the page: 0 for clean paper, grows with grain and specks.
-    Measured on every fourth band of 32 rows, which is as good and four times faster."""
-    bands = np.concatenate([gray[top:top + 32] for top in range(0, max(len(gray) - 32, 1), 128)])
+    Measured on one band of 32 rows in eight, which gives the same figure eight times faster."""
+    bands = np.concatenate([gray[top:top + 32] for top in range(0, max(len(gray) - 32, 1), 256)])
     response = cv2.filter2D(bands, cv2.CV_16S, _LAPLACE)
     return float(np.median(np.abs(response)))
 
@@ -116,23 +117,30 @@ def denoise(gray: np.ndarray, noise: float) -> np.ndarray:
 
 
 def estimate_skew(gray: np.ndarray) -> float:
-    """Angle (degrees) that makes text rows horizontal, by projection-profile sharpness."""
+    """Angle (degrees) that makes text rows horizontal: the rotation under which the ink's
+    row histogram is sharpest (text lines become tall peaks, gaps empty). Ink pixels of a
+    quarter-size copy are rotated as points, which is far cheaper than rotating images."""
     small = cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
-    ink = 255 - cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
-    height, width = ink.shape
-    centre = (width / 2, height / 2)
+    ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)[1]
+    ys, xs = np.nonzero(ink)
+    if len(ys) < 50:
+        return 0.0
+    step = max(1, len(ys) // 40_000)
+    ys, xs = ys[::step].astype(np.float64), xs[::step].astype(np.float64)
 
     def sharpness(angle: float) -> float:
-        turned = cv2.warpAffine(ink, cv2.getRotationMatrix2D(centre, angle, 1), (width, height))
-        rows = turned.sum(axis=1, dtype=np.float64)
-        return float(np.sum(np.diff(rows) ** 2))
+        theta = np.deg2rad(angle)  # same convention as cv2.getRotationMatrix2D
+        rows = np.round(ys * np.cos(theta) - xs * np.sin(theta)).astype(np.int64)
+        profile = np.bincount(rows - rows.min())
+        return float(np.sum(np.diff(profile) ** 2))
 
     coarse = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 0.5), key=sharpness)
     return float(max(np.arange(coarse - 0.5, coarse + 0.51, 0.1), key=sharpness))
 
 
 def deskew(gray: np.ndarray, angle: float) -> np.ndarray:
-    if abs(angle) < 0.15:
+    """Rotate by `angle`; below MIN_SKEW Tesseract copes alone, and rotating costs time."""
+    if abs(angle) < MIN_SKEW:
         return gray
     height, width = gray.shape
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1)

@@ -5,7 +5,9 @@ degraded at three levels and saved as image-only PDFs. chithi reads each PDF thr
 `ingest_path` (page image extraction, per-page clean-up, parallel Tesseract); the baseline
 runs `tesseract page.png - -l vie` on the very page images inside those PDFs. Both are timed
 on the same pages, interleaved (alternating which goes first), so load from other jobs on a
-shared machine falls on both. CER = Levenshtein distance / reference length on
+shared machine falls on both; CPU seconds (this process and its children, i.e. the
+tesseract processes) are reported beside wall-clock seconds because they depend much less
+on what else the machine is doing. CER = Levenshtein distance / reference length on
 whitespace-normalised NFC text, summed over pages.
 
     nice -n 10 .venv/bin/python scripts/eval_ocr.py --pages 2
@@ -14,6 +16,7 @@ whitespace-normalised NFC text, summed over pages.
 from __future__ import annotations
 
 import argparse
+import resource
 import subprocess
 import sys
 import tempfile
@@ -42,15 +45,17 @@ class Tally:
     errors: int = 0
     chars: int = 0
     seconds: float = 0.0
+    cpu: float = 0.0
     pages: int = 0
     per_doc: list[float] = field(default_factory=list)
 
-    def add(self, hypothesis: str, reference: str, seconds: float, pages: int) -> None:
+    def add(self, hypothesis: str, reference: str, seconds: float, cpu: float, pages: int) -> None:
         hyp, ref = normalise(hypothesis), normalise(reference)
         distance = Levenshtein.distance(hyp, ref)
         self.errors += distance
         self.chars += len(ref)
         self.seconds += seconds
+        self.cpu += cpu
         self.pages += pages
         self.per_doc.append(distance / len(ref))
 
@@ -61,6 +66,16 @@ class Tally:
     @property
     def per_page(self) -> float:
         return self.seconds / self.pages
+
+    @property
+    def cpu_per_page(self) -> float:
+        return self.cpu / self.pages
+
+
+def cpu_seconds() -> float:
+    """CPU time used so far by this process (all threads) and its finished children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def embedded_images(pdf: Path, out_dir: Path) -> list[Path]:
@@ -114,19 +129,24 @@ def main() -> None:
                 images = embedded_images(pdf, work)
                 runs = [("chithi", lambda: run_chithi(pdf)), ("tesseract", lambda: run_tesseract(images))]
                 for method, run in runs[::-1] if turn % 2 else runs:
+                    cpu = cpu_seconds()
                     text, seconds = run()
-                    results[level, method].add(text, reference, seconds, len(pages))
+                    cpu = cpu_seconds() - cpu
+                    results[level, method].add(text, reference, seconds, cpu, len(pages))
                     print(f"{prefix} {level:5s} {method:9s} CER {results[level, method].per_doc[-1]:7.2%}  "
-                          f"{seconds / len(pages):5.1f} s/page", file=sys.stderr, flush=True)
+                          f"{seconds / len(pages):5.1f} s/page  {cpu / len(pages):5.1f} CPU s/page",
+                          file=sys.stderr, flush=True)
                 turn += 1
 
     print(f"\nOCR on typeset sample plans {', '.join(SAMPLES)} ({args.pages} pages each, 300 dpi, image-only PDF)\n")
-    print("| level | pages | chithi CER | tesseract CER | chithi s/page | tesseract s/page | time ratio |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| level | pages | chithi CER | tesseract CER | chithi s/page | tesseract s/page | wall ratio "
+          "| chithi CPU s/page | tesseract CPU s/page |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for level in args.levels:
         ours, raw = results[level, "chithi"], results[level, "tesseract"]
         print(f"| {level} | {ours.pages} | {ours.cer:.2%} | {raw.cer:.2%} | {ours.per_page:.1f} | "
-              f"{raw.per_page:.1f} | {ours.per_page / raw.per_page:.2f} |")
+              f"{raw.per_page:.1f} | {ours.per_page / raw.per_page:.2f} | {ours.cpu_per_page:.1f} | "
+              f"{raw.cpu_per_page:.1f} |")
 
 
 if __name__ == "__main__":
