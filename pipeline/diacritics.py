@@ -78,6 +78,13 @@ def _candidates(lm, tok: Token, mode: str) -> list[tuple[str | None, float]]:
     if tok.kind != "word":
         return [(None, 0.0)]
     low = tok.text.lower()
+    key = (low, mode)
+    if key not in lm.memo:
+        lm.memo[key] = _word_candidates(lm, low, mode)
+    return lm.memo[key]
+
+
+def _word_candidates(lm, low: str, mode: str) -> list[tuple[str | None, float]]:
     valid = is_syllable(low)
     if mode == "clean" and (valid or low.isascii()):
         return [(None, 0.0)]

@@ -69,6 +69,7 @@ class LanguageModel:
         self.bos = self.index[BOS]
         self.eos = self.index[EOS]
         self._candidates: dict[str, list[str]] | None = None
+        self.memo: dict = {}  # per-model memo for callers that build lattices (word → candidates)
         self.p2 = self._bigram_table()
 
     def _bigram_table(self) -> np.ndarray:
@@ -335,10 +336,11 @@ def _best_per_state(u: np.ndarray, v: np.ndarray, s: np.ndarray, beam: int) -> n
 
 def _best_per_line_state(line, v, w, s, beam: int) -> np.ndarray:
     """Per line: the best hypothesis of each (v, w) state, then the `beam` best states."""
-    order = np.lexsort((-s, w, v, line))
-    key = np.stack([line[order], v[order], w[order]])
+    state = (line << (2 * _SHIFT)) | (v << _SHIFT) | w
+    order = np.lexsort((-s, state))
+    key = state[order]
     first = np.ones(len(order), bool)
-    first[1:] = np.any(key[:, 1:] != key[:, :-1], axis=0)
+    first[1:] = key[1:] != key[:-1]
     best = order[first]
     best = best[np.lexsort((-s[best], line[best]))]
     ln = line[best]
