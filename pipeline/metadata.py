@@ -68,7 +68,7 @@ def read_metadata(text: str) -> DocumentInfo:
     """The metadata of one document's text, each field with its evidence span."""
     info = DocumentInfo()
     lines = _lines(text)
-    header = _header(lines)
+    header = _header(text, lines)
     type_line = _type_line(header)
     before_type = header[: header.index(type_line)] if type_line else header
     _read_type(info, header, type_line)
@@ -105,10 +105,10 @@ def _is_gazette_line(line: _Line) -> bool:
     return any(head.startswith(fold(g)) for g in _doc_data()["gazette_lines"])
 
 
-def _header(lines: list[_Line]) -> list[_Line]:
+def _header(text: str, lines: list[_Line]) -> list[_Line]:
     """The lines before the body begins ('Căn cứ', 'Thực hiện', a first section marker)."""
     header = []
-    first_section = _first_section_start(lines)
+    first_section = _first_section_start(text)
     for line in lines:
         stripped = line.folded.lstrip(" \t#*")
         starts_upper = line.text.lstrip(" \t#*")[:1].isupper()
@@ -127,8 +127,7 @@ def _follows_type_line(header: list[_Line]) -> bool:
     return previous is not None and _line_type(previous) is not None
 
 
-def _first_section_start(lines: list[_Line]) -> int:
-    text = "\n".join(line.text for line in lines)
+def _first_section_start(text: str) -> int:
     sections = parse_sections(text[:_HEADER_MAX])
     return sections[0].start if sections else _HEADER_MAX
 
@@ -157,7 +156,7 @@ def _type_line(header: list[_Line]) -> _Line | None:
     return next((line for line in header if _line_type(line)), None)
 
 
-def _span(line: _Line, text: str) -> Span:
+def _span(line: _Line) -> Span:
     content = line.text.strip(" \t#*")
     start = line.start + line.text.index(content) if content else line.start
     return Span(start=start, end=start + len(content))
@@ -166,7 +165,7 @@ def _span(line: _Line, text: str) -> Span:
 def _read_type(info: DocumentInfo, header: list[_Line], type_line: _Line | None) -> None:
     if type_line is not None:
         info.doc_type = _line_type(type_line)
-        info.evidence["doc_type"] = _span(type_line, "")
+        info.evidence["doc_type"] = _span(type_line)
         return
     for line in header:
         match = re.search(r"(?<!\w)(?:v/v|ve viec)\b|kinh gui\s*:", line.folded)
@@ -269,7 +268,7 @@ def _read_title(info: DocumentInfo, text: str, header: list[_Line], type_line: _
         title_lines = _title_lines(header[index + 1:], upper_ok=True)
     if not title_lines:
         return
-    span = Span(start=_span(title_lines[0], text).start, end=_span(title_lines[-1], text).end)
+    span = Span(start=_span(title_lines[0]).start, end=_span(title_lines[-1]).end)
     title = " ".join(text[span.start:span.end].replace("**", " ").split())
     info.title = re.sub(r"^(?:V/v|v/v)\s*", "", title) or None
     info.evidence["title"] = span
@@ -468,11 +467,11 @@ def _read_signer_title_and_name(info: DocumentInfo, text: str, zone: list[_Line]
             continue
         if title_line is not None and _PERSON.fullmatch(content) and content[0].isupper() and len(content) < 40:
             info.signer.name = content
-            info.evidence["signer.name"] = _span(follow, text)
+            info.evidence["signer.name"] = _span(follow)
         break
     if title_line is not None:
         info.signer.title = title_line.text.strip(" \t*")
-        info.evidence["signer.title"] = _span(title_line, text)
+        info.evidence["signer.title"] = _span(title_line)
 
 
 def _issuer_from_signature(info: DocumentInfo, on_behalf: str) -> None:
