@@ -37,7 +37,7 @@ _MARKERS: list[tuple[str, re.Pattern]] = [
     ("chapter", re.compile(r"chuong\s+([ivxlc]+|\d+)\b\.?", re.I)),
     ("article", re.compile(r"dieu\s+(\d+)\s*[.:]", re.I)),
     ("decimal", re.compile(r"(\d{1,2}(?:\.\d{1,2})+)\.?(?=[ \t]+\S)")),
-    ("roman", re.compile(r"([IVX]{1,5})[.)](?=[ \t]+\S)")),
+    ("roman", re.compile(r"([IVX][IVX1l]{0,4}|[1l][IVX][IVX1l]{0,3})[.)](?=[ \t]+\S)")),
     ("arabic", re.compile(r"(\d{1,2})[.)](?=[ \t]+[^\W\d_\"“(])")),
     ("letter", re.compile(r"([a-zđ])\)(?=[ \t]+\S)")),
     ("dash", re.compile(r"[-–—•](?=[ \t]+\S)")),
@@ -144,8 +144,10 @@ def _marker(text: str, folded: str, line_start: int, line_end: int):
         if match is None:
             continue
         number = match.group(1) if match.groups() else "-" if style == "dash" else "+"
-        if style == "roman" and not _is_roman(number):
-            continue
+        if style == "roman":
+            number = number.replace("1", "I").replace("l", "I")  # OCR reads 'II.' as 'I1.'
+            if not _is_roman(number):
+                continue
         if style == "chapter":
             number = text[match.start(1):match.end(1)]
         key = f"decimal{number.count('.')}" if style == "decimal" else style

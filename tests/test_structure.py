@@ -139,3 +139,9 @@ def test_split_and_metadata_without_diacritics():
     assert (letter.doc_type, letter.number, letter.issued_date) == ("cong_van", "120-CV/HU", "2023-02-10")
     assert (letter.issuer.level, letter.issuer.kind, letter.province) == ("district", "party", "Lâm Đồng")
     assert (forwarded.doc_type, forwarded.number, forwarded.province) == ("ke_hoach", "71-KH/TU", "Lâm Đồng")
+
+
+def test_outline_of_the_sample_without_diacritics():
+    tree = parse_sections(text_of("corpus/samples/000_e0987cef3229b2fa.txt"))  # its 'II.' reads 'I1.'
+    assert [(s.id, s.role) for s in tree] == [("I", "purpose"), ("II", "tasks"), ("III", "organisation")]
+    assert [c.id for c in tree[1].children] == ["II.1", "II.2", "II.3", "II.4", "II.5"]
