@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from functools import cache
 
 import pytest
@@ -130,3 +131,17 @@ def test_quota_table_from_a_docx_file(tmp_path):
     assert not check.passed and check.difference == 5
     for target in rec.targets:
         assert rec.text[target.start:target.end] == target.text
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="needs the tesseract binary")
+def test_quota_table_from_a_scanned_page(tmp_path):
+    """A typeset page read back by OCR: cells come out separated by single spaces."""
+    from scripts.make_scans import render_pages
+
+    page = render_pages(table_text("    ", "255"), max_pages=1)[0]
+    path = tmp_path / "chi_tieu.png"
+    page.save(path)
+    (rec,) = extract(path)
+    quotas = {t.scope: t.value for t in rec.targets if t.metric == "quota"}
+    assert quotas == {"Huyện Kỳ Anh": 120, "Huyện Can Lộc": 95, "Thị xã Hồng Lĩnh": 40}
+    assert {c.kind: c.passed for c in rec.checks}["quota_sum"]

@@ -215,7 +215,7 @@ _CELL = re.compile(r"(?:(?!\t|[ \u00a0]{2,}).)+")
 
 
 def find_tables(text: str) -> list[Table]:
-    """Tables in any of the three layouts; a table needs three rows or more."""
+    """Tables in any of the layouts; a table needs three rows or more."""
     tables, rows, pending = [], [], []
     for start, line in _lines(text):
         kind, cells = _classify(line, start)
@@ -259,7 +259,50 @@ def _classify(line: str, start: int) -> tuple[str, list[Cell]]:
         return "cell", cells
     if len(cells) >= 2 and any(c.number is not None for c in cells) or len(cells) >= 3:
         return "row", cells  # a data row, or a header row of three cells or more
+    header = _header_by_cues(line, start)
+    if header:
+        return "row", header
+    spaced = _SPACED_ROW.match(line)
+    if spaced:
+        return "row", _spaced_cells(spaced, start)
     return "text", []
+
+
+# OCR output keeps single spaces between cells: "1 Huyện Kỳ Anh 40.100 120"
+_SPACED_ROW = re.compile(
+    rf"^[ \t]*(?:(?P<index>\d{{1,3}})\.?[ \t]+)?(?P<name>[^\W\d_][^\d;:!?]*?)(?P<numbers>(?:[ \t]+(?:{NUMBER}))+)[ \t]*$"
+)
+
+
+def _spaced_cells(m: re.Match, start: int) -> list[Cell]:
+    cells = [Cell(start + m.start(g), start + m.end(g), m.group(g)) for g in ("index", "name") if m.group(g)]
+    for number in re.finditer(NUMBER, m.group("numbers")):
+        offset = start + m.start("numbers") + number.start()
+        cells.append(Cell(offset, offset + len(number.group()), number.group()))
+    return cells
+
+
+def _header_by_cues(line: str, start: int) -> list[Cell]:
+    """A one-space header line ("STT Huyện Lực lượng lao động Chỉ tiêu năm 2024") cut
+    before each column cue; prose (ending in ':' or '.', or long) is no header."""
+    stripped = line.strip()
+    if len(stripped) > 160 or stripped.endswith((":", ".", ";")):
+        return []
+    folded = fold(line)
+    cuts = sorted({
+        m.start() for spec in _cues()["columns"] for cue in spec["cues"]
+        for m in re.finditer(rf"(?<![^\W_]){re.escape(fold(cue))}(?![^\W_])", folded)
+    })
+    if not cuts:
+        return []
+    bounds = ([0] if line[:cuts[0]].strip() else []) + cuts + [len(line)]
+    cells = []
+    for a, b in zip(bounds, bounds[1:]):
+        value = line[a:b].strip()
+        if value:
+            offset = start + a + line[a:b].index(value)
+            cells.append(Cell(offset, offset + len(value), value))
+    return cells
 
 
 def _read_quota_table(record: DocumentRecord, table: Table, index: int) -> tuple[list[Target], list[Check]]:
