@@ -145,3 +145,16 @@ def test_quota_table_from_a_scanned_page(tmp_path):
     quotas = {t.scope: t.value for t in rec.targets if t.metric == "quota"}
     assert quotas == {"Huyện Kỳ Anh": 120, "Huyện Can Lộc": 95, "Thị xã Hồng Lĩnh": 40}
     assert {c.kind: c.passed for c in rec.checks}["quota_sum"]
+
+
+def test_words_for_ranges_per_year_units_and_decimal_commas():
+    rec = targets_of(
+        "Giai đoạn 2021 - 2025, phấn đấu đưa từ 500 đến 600 lao động đi làm việc ở nước ngoài, "
+        "bình quân 120 người/năm; khoảng 2,5% lao động qua đào tạo.\n"
+    )
+    got = [(t.metric, t.value, t.value_max, t.frequency, t.period_start, t.period_end) for t in rec.targets]
+    assert got == [
+        ("workers_sent", 500, 600, None, 2021, 2025),
+        ("workers_sent", 120, None, "year", 2021, 2025),
+        ("share_trained", 2.5, None, None, None, None),
+    ]
