@@ -90,3 +90,31 @@ def test_importing_repair_does_not_load_the_model():
     code = "import pipeline.repair, pipeline.lm as lm; print(lm.get_lm.cache_info().currsize)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "0"
+
+
+def test_language_model_decode_interface():
+    from pipeline.lm import get_lm
+
+    lm = get_lm()
+    lattice = [
+        [("thuc", -1.0), ("thực", 0.0), ("thức", 0.0)],
+        [("hiện", 0.0), ("hiên", 0.0)],
+        [("chỉ thị", 0.0), ("chi thi", -1.0)],  # a split/merged OCR token: two syllables
+        [("20-CT/TW", 0.0)],
+        [(".", 0.0)],
+    ]
+    best = lm.decode(lattice)
+    assert [c for c, _ in best] == ["thực", "hiện", "chỉ thị", "20-CT/TW", "."]
+    assert all(0.0 <= conf <= 1.0 for _, conf in best)
+    assert best[3][1] == 1.0
+    assert lm.decode_many([lattice, [], lattice[:2]]) == [best, [], lm.decode(lattice[:2])]
+    assert lm.logprob(["người", "lao", "động"]) > lm.logprob(["động", "lao", "người"])
+
+
+def test_empty_lattice_position_is_an_error():
+    import pytest
+
+    from pipeline.lm import get_lm
+
+    with pytest.raises(ValueError, match="position 1"):
+        get_lm().decode([[("a", 0.0)], []])
