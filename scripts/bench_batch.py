@@ -60,11 +60,17 @@ def make_ocr_inputs(folder: Path, pages: int) -> list[Path]:
     return paths
 
 
-class PeakRss:
-    """Samples the summed RSS of a process and all its descendants every 0.2 s."""
+class TreeMeter:
+    """Samples a process and all its descendants every 0.2 s: summed RSS (peak) and CPU seconds.
+
+    CPU seconds are the last sample of each process's user + system time, summed over every
+    process seen; the machine is shared, so docs per CPU-second is the figure that does not
+    depend on what the other users run at the same time.
+    """
 
     def __init__(self, pid: int):
-        self.root, self.peak, self._stop = psutil.Process(pid), 0, threading.Event()
+        self.root, self.peak, self.cpu = psutil.Process(pid), 0, {}
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
@@ -72,22 +78,24 @@ class PeakRss:
         while not self._stop.is_set():
             try:
                 procs = [self.root, *self.root.children(recursive=True)]
-                self.peak = max(self.peak, sum(_rss(p) for p in procs))
             except psutil.NoSuchProcess:
-                pass
+                procs = []
+            rss = 0
+            for proc in procs:
+                try:
+                    with proc.oneshot():
+                        rss += proc.memory_info().rss
+                        times = proc.cpu_times()
+                        self.cpu[proc.pid] = times.user + times.system
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    pass
+            self.peak = max(self.peak, rss)
             self._stop.wait(0.2)
 
-    def stop(self) -> int:
+    def stop(self) -> tuple[int, float]:
         self._stop.set()
         self._thread.join()
-        return self.peak
-
-
-def _rss(proc: psutil.Process) -> int:
-    try:
-        return proc.memory_info().rss
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return 0
+        return self.peak, sum(self.cpu.values())
 
 
 def run_batch(inputs: Path, out: Path, engine: str, workers: int, repair: bool) -> dict:
@@ -97,28 +105,28 @@ def run_batch(inputs: Path, out: Path, engine: str, workers: int, repair: bool) 
         command.append("--no-repair")
     started = time.perf_counter()
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    meter = PeakRss(proc.pid)
+    meter = TreeMeter(proc.pid)
     _, err = proc.communicate()
     wall = time.perf_counter() - started
-    peak = meter.stop()
+    peak, cpu = meter.stop()
     if proc.returncode not in (0, 3):
         raise SystemExit(f"chithi batch failed ({proc.returncode}):\n{err.decode()[-2000:]}")
     summary = json.loads((out / "summary.json").read_text("utf-8"))
-    return {**summary, "wall": wall, "peak_mb": peak / 2**20}
+    return {**summary, "wall": wall, "peak_mb": peak / 2**20, "cpu": cpu}
 
 
 def baseline(paths: list[Path], repair: bool) -> dict:
     from pipeline import extract
 
     extract(paths[0], repair=repair)  # load the models first, as the batch warm-up does
-    started, documents, failed = time.perf_counter(), 0, 0
+    started, cpu_started, documents, failed = time.perf_counter(), time.process_time(), 0, 0
     for path in paths:
         try:
             documents += len(extract(path, repair=repair))
         except Exception:
             failed += 1
     seconds = time.perf_counter() - started
-    return {"files": len(paths), "documents": documents, "failed": failed, "seconds": seconds,
+    return {"cpu": time.process_time() - cpu_started, "files": len(paths), "documents": documents, "failed": failed, "seconds": seconds,
             "docs_per_s": documents / seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -146,17 +154,19 @@ def main() -> None:
         paths = make_text_inputs(text_dir, args.files)
         print(f"text: {args.files} files from the 5 samples, repair {'on' if repair else 'off'}, "
               f"{psutil.cpu_count()} CPUs, load average {psutil.getloadavg()[0]:.1f}")
-        print(f"{'run':<24}{'files':>7}{'docs':>7}{'failed':>8}{'batch s':>9}{'wall s':>8}{'docs/s':>8}"
-              f"{'peak RSS MB':>13}")
+        print(f"{'run':<24}{'files':>6}{'docs':>6}{'failed':>7}{'batch s':>9}{'wall s':>8}{'docs/s':>8}"
+              f"{'CPU s':>8}{'docs/CPU-s':>11}{'peak RSS MB':>13}")
         base = baseline(paths[:BASELINE_FILES], repair)
-        print(f"{'in-process, sequential':<24}{base['files']:>7}{base['documents']:>7}{base['failed']:>8}"
-              f"{base['seconds']:>9.1f}{'':>8}{base['docs_per_s']:>8.1f}{base['peak_mb']:>13.0f}", flush=True)
+        print(f"{'in-process, sequential':<24}{base['files']:>6}{base['documents']:>6}{base['failed']:>7}"
+              f"{base['seconds']:>9.1f}{'':>8}{base['docs_per_s']:>8.1f}{base['cpu']:>8.1f}"
+              f"{base['documents'] / base['cpu']:>11.1f}{base['peak_mb']:>13.0f}", flush=True)
         for config in args.configs.split(","):
             engine, workers = config.split(":")
             row = run_batch(text_dir, work / f"out-{engine}-{workers}", engine, int(workers), repair)
-            print(f"{f'batch {engine}, {workers} worker(s)':<24}{row['files']:>7}{row['documents']:>7}"
-                  f"{row['failed']:>8}{row['seconds']:>9.1f}{row['wall']:>8.1f}{row['docs_per_s']:>8.1f}"
-                  f"{row['peak_mb']:>13.0f}", flush=True)
+            print(f"{f'batch {engine}, {workers} worker(s)':<24}{row['files']:>6}{row['documents']:>6}"
+                  f"{row['failed']:>7}{row['seconds']:>9.1f}{row['wall']:>8.1f}{row['docs_per_s']:>8.1f}"
+                  f"{row['cpu']:>8.1f}{row['documents'] / row['cpu']:>11.1f}{row['peak_mb']:>13.0f}", flush=True)
+        print(f"load average at the end: {psutil.getloadavg()[0]:.1f}")
         if args.ocr_pages:
             ocr_dir = work / "trang quét"
             ocr_dir.mkdir()
