@@ -71,7 +71,7 @@ def read_metadata(text: str) -> DocumentInfo:
     header = _header(text, lines)
     type_line = _type_line(header)
     before_type = header[: header.index(type_line)] if type_line else header
-    _read_type(info, header, type_line)
+    _read_type(info, text, header, type_line)
     _read_number(info, text, lines, before_type)
     _read_date_and_place(info, text, lines, before_type)
     _read_title(info, text, header, type_line)
@@ -162,7 +162,8 @@ def _span(line: _Line) -> Span:
     return Span(start=start, end=start + len(content))
 
 
-def _read_type(info: DocumentInfo, header: list[_Line], type_line: _Line | None) -> None:
+def _read_type(info: DocumentInfo, text: str, header: list[_Line], type_line: _Line | None) -> None:
+    """The type word in capitals; else 'V/v'/'Kính gửi' (a công văn); else the enacting clause."""
     if type_line is not None:
         info.doc_type = _line_type(type_line)
         info.evidence["doc_type"] = _span(type_line)
@@ -173,6 +174,9 @@ def _read_type(info: DocumentInfo, header: list[_Line], type_line: _Line | None)
             info.doc_type = "cong_van"
             info.evidence["doc_type"] = Span(start=line.start + match.start(), end=line.start + match.end())
             return
+    found = _enacting_type(text)
+    if found:
+        info.doc_type, info.evidence["doc_type"] = found
 
 
 # --------------------------------------------------------------------------- number
@@ -405,11 +409,28 @@ def _trimmed(line: _Line, left: str) -> tuple[int, int]:
     return start, start + len(content)
 
 
+@cache
+def _enacting() -> re.Pattern:
+    """'ban hành Kế hoạch', 'xây dựng Kế hoạch' … with the type word as group 'type'."""
+    verbs = load_data("issuers.json")["enacting_verbs"]
+    types = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w, _ in _type_words())
+    return re.compile(rf"(?:{verbs})\s+(?P<type>{types})(?!\w)")
+
+
+def _enacting_type(text: str) -> tuple[str, Span] | None:
+    """The type the enacting clause gives the document itself ('… ban hành Kế hoạch …')."""
+    match = _enacting().search(fold(text[:_HEADER_MAX * 2]))
+    if match is None:
+        return None
+    word = " ".join(match.group("type").split())
+    doc_type = next(t for w, t in _type_words() if w == word)
+    return doc_type, Span(start=match.start("type"), end=match.end("type"))
+
+
 def _enacting_body(text: str) -> tuple[str, Span] | None:
     """'… ; Ban Thường vụ Huyện ủy xây dựng Kế hoạch …' → the body before the verb."""
     folded = fold(text[:_HEADER_MAX * 2])
-    pattern = re.compile(load_data("issuers.json")["enacting"])
-    for match in pattern.finditer(folded):
+    for match in _enacting().finditer(folded):
         clause_start = max(folded.rfind(p, 0, match.start()) for p in (";", ".", ",", ")", "\n")) + 1
         if match.start() - clause_start > 120:
             continue

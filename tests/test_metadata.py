@@ -129,3 +129,15 @@ def test_a_gazette_page_break_inside_a_citation():
     (found,) = find_references(text)
     assert (found.number, found.date, found.issuer) == ("52/2016/NĐ-CP", "2016-06-13", "Chính phủ")
     assert found.text.endswith("Chính phủ")
+
+
+def test_without_a_header_the_enacting_clause_gives_type_and_issuer():
+    text = (
+        "Căn cứ Chỉ thị số 20-CT/TW ngày 12/12/2022 của Ban Bí thư; Ủy ban nhân dân tỉnh ban hành\n"
+        "Kế hoạch thực hiện như sau:\n\nI. MỤC ĐÍCH, YÊU CẦU\n1. Nâng cao nhận thức.\n"
+    )
+    info = read_metadata(text)
+    assert (info.doc_type, info.issuer.name, info.issuer.kind, info.issuer.level) == (
+        "ke_hoach", "Ủy ban nhân dân tỉnh", "government", "province")
+    span = info.evidence["doc_type"]
+    assert text[span.start:span.end] == "Kế hoạch"
