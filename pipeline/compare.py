@@ -27,7 +27,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -641,12 +641,24 @@ def _is_reference_id(against: str) -> bool:
     return against.endswith(".json") or (REFERENCE_DIR / f"{against}.json").is_file() or not Path(against).exists()
 
 
+def _mtime(path: str) -> float | None:
+    try:
+        return Path(path).stat().st_mtime
+    except OSError:
+        return None
+
+
+@lru_cache(maxsize=16)
+def _reference_for(against: str, mtime: float | None) -> Reference:
+    """The reference named by `against`, built once per file version (a batch compares many plans)."""
+    if _is_reference_id(against):
+        return load_reference(against)
+    return reference_from_plan(_load_plan(against, role="reference plan"), against)
+
+
 def compare(plan, against: str = "directive-20") -> Comparison:
     """Compare a plan (path, text or DocumentRecord) with a reference id/JSON or another plan's file."""
-    if isinstance(against, str) and _is_reference_id(against):
-        reference = load_reference(against)
-    else:
-        reference = reference_from_plan(_load_plan(against, role="reference plan"), str(against))
+    reference = _reference_for(str(against), _mtime(str(against)))
     record = _load_plan(plan)
     return compare_record(record, reference, against=str(against))
 
