@@ -102,6 +102,12 @@ def test_a_local_programme_is_reported_as_an_addition():
     assert not any("tuyên truyền" in q for q in quotes)
 
 
+def test_additions_of_a_district_plan_carry_its_targets_and_markets():
+    additions = compare(sample("001")).additions
+    assert any(a.targets for a in additions), "the yearly quotas of the district are beyond the directive"
+    assert any("Nhật Bản" in a.markets for a in additions)
+
+
 def test_predating_plan_is_flagged():
     reference = load_reference("directive-20")
     assert summarize([], reference, "2021-03-01").predates_reference is True
