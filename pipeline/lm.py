@@ -160,6 +160,12 @@ class LanguageModel:
         if n_lines == 0:
             return []
         lengths = np.array([len(x) for x in cand_ids])
+        # Every candidate of every position of every line in one flat array.
+        sizes = np.array([len(pos) for ids in cand_ids for pos in ids], dtype=np.int64)
+        pos_start = np.cumsum(sizes) - sizes
+        line_base = np.cumsum(lengths) - lengths
+        flat_ids = np.array([x[0] for ids in cand_ids for pos in ids for x in pos], dtype=np.int64)
+        flat_chan = np.concatenate([c for chans in channel for c in chans])
         line = np.arange(n_lines)
         hyp_u = np.full(n_lines, self.bos, dtype=np.int64)
         hyp_v = hyp_u.copy()
@@ -175,18 +181,11 @@ class LanguageModel:
                 alive_idx = np.flatnonzero(alive)
             else:
                 alive_idx = None
-            active = np.unique(line)
-            ids = [np.array([x[0] for x in cand_ids[i][t]], dtype=np.int64) for i in active]
-            chans = [channel[i][t] for i in active]
-            sizes = np.zeros(n_lines, dtype=np.int64)
-            sizes[active] = [len(x) for x in ids]
-            offsets = np.zeros(n_lines, dtype=np.int64)
-            offsets[active] = np.cumsum([0] + [len(x) for x in ids[:-1]])
-            flat_ids, flat_chan = np.concatenate(ids), np.concatenate(chans)
-            per_hyp = sizes[line]
+            position = line_base[line] + t
+            per_hyp = sizes[position]
             h = np.repeat(np.arange(len(line)), per_hyp)
             within = np.arange(len(h)) - np.repeat(np.cumsum(per_hyp) - per_hyp, per_hyp)
-            c = offsets[line[h]] + within
+            c = pos_start[position[h]] + within
             w = flat_ids[c]
             s = score[h] + flat_chan[c] + self.logprob_ids(hyp_u[h], hyp_v[h], w)
             keep = _best_per_line_state(line[h], hyp_v[h], w, s, beam)
@@ -262,37 +261,42 @@ class LanguageModel:
             path.extend((self.eos, self.eos))
             starts.append(line_starts)
         seq = np.array(path, dtype=np.int64)
-        local = self._local_single(seq, starts, cand_ids)
+        shares = self._single_token_shares(seq, starts, cand_ids, channel, choices)
         out = []
         for n, (lattice, ids_line, chan_line, choice) in enumerate(zip(lattices, cand_ids, channel, choices)):
             line_out = []
             for t, (pos, ids, chan, k) in enumerate(zip(lattice, ids_line, chan_line, choice)):
                 if len(ids) == 1:
                     line_out.append((pos[0][0], 1.0))
-                    continue
-                if (n, t) in local:
-                    scores = chan + local[n, t]
+                elif (n, t) in shares:
+                    line_out.append((pos[k][0], shares[n, t]))
                 else:
                     start = starts[n][t]
                     scores = chan + np.array([self._local(seq, start, start + len(ids[k]), x) for x in ids])
-                post = np.exp(scores - scores.max())
-                line_out.append((pos[k][0], float(post[k] / post.sum())))
+                    post = np.exp(scores - scores.max())
+                    line_out.append((pos[k][0], float(post[k] / post.sum())))
             out.append(line_out)
         return out
 
-    def _local_single(self, seq, starts, cand_ids) -> dict[tuple[int, int], np.ndarray]:
-        """Local scores of every candidate at positions where all candidates are one token,
-        computed in one vectorised pass: log p(c | u v) + log p(n1 | v c) + log p(n2 | c n1)."""
+    def _single_token_shares(self, seq, starts, cand_ids, channel, choices) -> dict[tuple[int, int], float]:
+        """Posterior share of the chosen candidate at every position whose candidates are all
+        single tokens, in one vectorised pass over local scores
+        channel + log p(c | u v) + log p(n1 | v c) + log p(n2 | c n1)."""
         positions = [(n, t) for n, ids_line in enumerate(cand_ids) for t, ids in enumerate(ids_line)
                      if len(ids) > 1 and all(len(x) == 1 for x in ids)]
         if not positions:
             return {}
         sizes = np.array([len(cand_ids[n][t]) for n, t in positions])
+        first = np.cumsum(sizes) - sizes
         at = np.repeat(np.array([starts[n][t] for n, t in positions]), sizes)
         c = np.array([x[0] for n, t in positions for x in cand_ids[n][t]], dtype=np.int64)
+        chan = np.concatenate([channel[n][t] for n, t in positions])
         u, v, n1, n2 = seq[at - 2], seq[at - 1], seq[at + 1], seq[at + 2]
-        total = self.logprob_ids(u, v, c) + self.logprob_ids(v, c, n1) + self.logprob_ids(c, n1, n2)
-        return dict(zip(positions, np.split(total, np.cumsum(sizes)[:-1])))
+        score = chan + self.logprob_ids(u, v, c) + self.logprob_ids(v, c, n1) + self.logprob_ids(c, n1, n2)
+        post = np.exp(score - np.repeat(np.maximum.reduceat(score, first), sizes))
+        chosen = first + np.array([choices[n][t] for n, t in positions])
+        share = post[chosen] / np.add.reduceat(post, first)
+        return dict(zip(positions, share.tolist()))
 
     def _local(self, seq: np.ndarray, start: int, end: int, ids: list[int]) -> float:
         """Log-prob of `ids` in place of seq[start:end] plus the two tokens after it."""

@@ -37,7 +37,7 @@ from pipeline.vietnamese import strip_diacritics, tokenize
 gold = "\n".join(normalize(next(Path("corpus/samples").glob(f"{n}_*.txt")).read_text()) for n in ("001", "003", "004"))
 stripped = strip_diacritics(gold)
 n = sum(1 for t in tokenize(gold) if t.kind == "word")
-def cpu(fn, repeat=3):
+def cpu(fn, repeat=5):
     best = float("inf")
     for _ in range(repeat):
         t = time.process_time(); fn(); best = min(best, time.process_time() - t)
