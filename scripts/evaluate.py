@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/evaluate.py                 # all samples, all fields with gold
     .venv/bin/python scripts/evaluate.py --no-model      # without the statistical "model" stage
-    .venv/bin/python scripts/evaluate.py --samples 001,004 --fields markets,targets
+    .venv/bin/python scripts/evaluate.py --samples 001,004 --fields markets,targets --overall-only
 
 Gold lives in corpus/gold/<prefix>/<field>.json: a list of items, each with "doc" (the
 document's index within the file) and the fields that identify it. Which fields identify an
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", default="000,001,002,003,004", help="Comma-separated sample prefixes.")
     parser.add_argument("--fields", default=",".join(FIELD_MODULES), help="Comma-separated fields.")
     parser.add_argument("--no-model", action="store_true", help='Skip the "model" stage.')
-    parser.add_argument("--per-sample", action="store_true", help="Also print a row per sample and field.")
+    parser.add_argument("--overall-only", action="store_true", help="Print only the rows over all samples.")
     args = parser.parse_args(argv)
 
     stages = [s for s in document_stages() if s != "model"] if args.no_model else None
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         for field, counts in evaluate_sample(prefix, fields, stages).items():
             per_sample.append((prefix, field, counts))
             totals[field] = tuple(a + b for a, b in zip(totals.get(field, (0, 0, 0)), counts))
-    rows = per_sample if args.per_sample else []
+    rows = [] if args.overall_only else per_sample
     rows += [("all", field, counts) for field, counts in totals.items()]
     micro = tuple(sum(c[i] for c in totals.values()) for i in range(3))
     rows.append(("all", "micro", micro))
