@@ -141,3 +141,17 @@ def test_without_a_header_the_enacting_clause_gives_type_and_issuer():
         "ke_hoach", "Ủy ban nhân dân tỉnh", "government", "province")
     span = info.evidence["doc_type"]
     assert text[span.start:span.end] == "Kế hoạch"
+
+
+def test_a_cong_van_of_a_provincial_people_committee():
+    text = (
+        "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nTỈNH ĐỒNG NAI Độc lập - Tự do - Hạnh phúc\n"
+        "Số: 1234/UBND-KGVX Đồng Nai, ngày 05 tháng 4 năm 2023\n"
+        "V/v triển khai Kế hoạch số 258-KH/TU\n\n"
+        "Kính gửi: Sở Lao động - Thương binh và Xã hội.\n\nỦy ban nhân dân tỉnh có ý kiến như sau.\n"
+    )
+    info = read_metadata(text)
+    assert (info.doc_type, info.number, info.issued_date, info.province) == ("cong_van", "1234/UBND-KGVX", "2023-04-05", "Đồng Nai")
+    assert info.issuer.model_dump() == {"name": "ỦY BAN NHÂN DÂN TỈNH ĐỒNG NAI", "level": "province", "kind": "government"}
+    assert info.title == "triển khai Kế hoạch số 258-KH/TU"
+    assert [(r.text, r.list) for r in info.recipients] == [("Sở Lao động - Thương binh và Xã hội", "kinh_gui")]
