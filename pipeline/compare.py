@@ -104,6 +104,7 @@ class Provision:
     text: str
     cues: tuple[str, ...]
     require: tuple[str, ...] = ()
+    parts: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,8 @@ def load_reference(name: str | Path) -> Reference:
 def _reference_from_data(data: dict) -> Reference:
     doc = data.get("document", {})
     provisions = tuple(
-        Provision(p["id"], p["group"], p["title"], p["text"], tuple(p.get("cues", ())), tuple(p.get("require", ())))
+        Provision(p["id"], p["group"], p["title"], p["text"], tuple(p.get("cues", ())), tuple(p.get("require", ())),
+                  tuple(tuple(part) for part in p.get("parts", ())))
         for p in data["provisions"]
     )
     return Reference(
@@ -341,7 +343,8 @@ class Scorer:
     def _prepare_cues(self) -> None:
         from rapidfuzz import fuzz, process
 
-        self.cue_list = sorted({fold(c) for p in self.reference.provisions for c in p.cues + p.require if fold(c)})
+        phrases = [c for p in self.reference.provisions for c in p.cues + p.require + sum(p.parts, ())]
+        self.cue_list = sorted({fold(c) for c in phrases if fold(c)})
         self.cue_index = {c: i for i, c in enumerate(self.cue_list)}
         texts = [f" {p.folded} " for p in self.passages]
         exact = np.array([[1.0 if f" {cue} " in t else 0.0 for t in texts] for cue in self.cue_list])
@@ -389,6 +392,14 @@ class Scorer:
             return np.ones(len(self.windows), dtype=bool)
         return self.subject_hits[rows].max(axis=0) >= 0.5
 
+    def all_parts_present(self, provision: Provision) -> bool:
+        """Whether the plan's body names every component of a provision that joins several."""
+        for part in provision.parts:
+            rows = [self.cue_index[fold(c)] for c in part if fold(c) in self.cue_index]
+            if not rows or not (self.subject_hits[rows][:, self.in_body] >= 0.5).any():
+                return False
+        return True
+
     def found_cues(self, provision: Provision, window_index: int) -> list[str]:
         return [c for c in provision.cues
                 if fold(c) in self.cue_index and self.cue_hits[self.cue_index[fold(c)], window_index] >= 0.5]
@@ -399,24 +410,29 @@ class Scorer:
         from rapidfuzz import fuzz
 
         w = self.conf["weights"]
-        cue, lexical = self.cues(provision), self.lexical(provision)
-        base = (w["cue"] * cue + w["lexical"] * lexical)
-        # Passages outside the body (preamble, distribution list) and passages that do not name
-        # the provision's subject cannot carry it.
-        cap = self.conf["require_cap"] * (w["cue"] + w["lexical"])
-        base = np.where(self.has_subject(provision), base, np.minimum(base, cap)) * self.in_body
-        combined = base / (w["cue"] + w["lexical"] + w["fuzzy"])
-        if not len(combined):
-            return combined, base
+        total = w["cue"] + w["lexical"] + w["fuzzy"]
+        base = (w["cue"] * self.cues(provision) + w["lexical"] * self.lexical(provision)) * self.in_body
+        ceiling = self.ceiling(provision)
+        ranking = np.minimum(base / (w["cue"] + w["lexical"]), ceiling)
+        combined = base / total
         wording = _strip_stop_phrases(fold(provision.text), self.reference.stop_phrases).replace("|", " ")
-        for i in np.argsort(-base)[: self.conf["fuzzy_candidates"]]:
+        for i in np.argsort(-ranking)[: self.conf["fuzzy_candidates"]]:
+            if base[i] <= 0:
+                continue
             window = self.windows[i]
             text = " ".join(p.folded for p in self.passages[window.first:window.last + 1])
             similarity = fuzz.token_set_ratio(wording, _strip_stop_phrases(text, self.reference.stop_phrases)
                                               .replace("|", " ")) / 100
-            if base[i] > 0:
-                combined[i] = (base[i] + w["fuzzy"] * similarity) / (w["cue"] + w["lexical"] + w["fuzzy"])
-        return combined, base / (w["cue"] + w["lexical"])
+            combined[i] = (base[i] + w["fuzzy"] * similarity) / total
+        return np.minimum(combined, ceiling), ranking
+
+    def ceiling(self, provision: Provision) -> np.ndarray:
+        """The most each window can score: a window that does not name the provision's subject
+        stays below partial; a plan that lacks one component of a joint provision stays partial."""
+        ceiling = np.where(self.has_subject(provision), 1.0, self.conf["require_cap"])
+        if not self.all_parts_present(provision):
+            ceiling = np.minimum(ceiling, self.conf["part_cap"])
+        return ceiling
 
 
 def status_of(score: float, thresholds: dict | None = None) -> str:
