@@ -71,6 +71,17 @@ class LanguageModel:
         self._candidates: dict[str, list[str]] | None = None
         self.memo: dict = {}  # per-model memo for callers that build lattices (word → candidates)
         self.p2 = self._bigram_table()
+        self.tri_ctx = self._trigram_contexts()
+
+    def _trigram_contexts(self) -> np.ndarray:
+        """For each trigram, the index of its context's weight in ctx_g (-1 if none), so
+        one search of the trigram keys also finds the context (see `logprob_ids`)."""
+        if len(self.tri_keys) == 0:
+            return np.zeros(0, dtype=np.int64)
+        ctx = self.tri_keys >> _SHIFT
+        i = np.minimum(np.searchsorted(self.ctx_keys, ctx), max(len(self.ctx_keys) - 1, 0))
+        found = self.ctx_keys[i] == ctx if len(self.ctx_keys) else np.zeros(len(ctx), bool)
+        return np.where(found, i, -1)
 
     def _bigram_table(self) -> np.ndarray:
         """p(w | v) for every pair as a dense V × V table (the vocabulary is a few thousand
@@ -116,10 +127,20 @@ class LanguageModel:
     def logprob_ids(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
         """Natural-log p(w | u v) for aligned id arrays."""
         p = self.p2[v, w]
+        keys = self.tri_keys
+        if len(keys) == 0:
+            return np.log(np.maximum(p, 1e-12))
         ctx = (u << _SHIFT) | v
-        g3 = _lookup(self.ctx_keys, self.ctx_g, ctx, 1.0)
-        p = _lookup(self.tri_keys, self.tri_a, (ctx << _SHIFT) | w, 0.0) + g3 * p
-        return np.log(np.maximum(p, 1e-12))
+        query = (ctx << _SHIFT) | w
+        i = np.searchsorted(keys, query)
+        at = np.minimum(i, len(keys) - 1)
+        before = np.maximum(i - 1, 0)
+        # Trigrams are sorted by context, so a seen context has a trigram at `at` or `before`.
+        ci = np.where((keys[at] >> _SHIFT) == ctx, self.tri_ctx[at],
+                      np.where((keys[before] >> _SHIFT) == ctx, self.tri_ctx[before], -1))
+        g3 = np.where(ci >= 0, self.ctx_g[np.maximum(ci, 0)], 1.0)
+        a3 = np.where(keys[at] == query, self.tri_a[at], 0.0)
+        return np.log(np.maximum(a3 + g3 * p, 1e-12))
 
     def logprob(self, syllables: list[str]) -> float:
         """Natural-log probability of a sentence of tokens (with <s> and </s> added)."""
