@@ -158,3 +158,13 @@ def test_words_for_ranges_per_year_units_and_decimal_commas():
         ("workers_sent", 120, None, "year", 2021, 2025),
         ("share_trained", 2.5, None, None, None, None),
     ]
+
+
+def test_sentences_wrapped_over_lines_keep_their_cues():
+    rec = targets_of(
+        "1. Mục tiêu\nPhấn đấu mỗi năm đưa khoảng 200 người lao động của tỉnh đi làm\n"
+        "việc ở nước ngoài; trong đó trên 60% đi làm việc\ntại các thị trường có thu nhập cao.\n"
+    )
+    assert [(t.metric, t.value, t.comparator, t.frequency) for t in rec.targets] == [
+        ("workers_sent", 200, "≈", "year"), ("share_high_income_markets", 60, ">", None),
+    ]

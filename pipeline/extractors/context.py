@@ -12,30 +12,31 @@ from functools import cache
 from ..schema import DocumentRecord, Section
 from .gazetteer import load_table
 
-# a sentence ends at . ; ! ? followed by white space, or at a line break; "1.800" and
+# a sentence ends at . ; ! ? followed by white space, or at a line break unless the next
+# line goes on in lower case (a line wrapped by the layout or by OCR); "1.800" and
 # "20/6/2021" do not end one
-_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+|\n+")
-_LINE = re.compile(r"[^\n]*")
+_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+|\n\s*")
+
+
+def _ends_sentence(text: str, m: re.Match) -> bool:
+    if not m.group().startswith("\n") or m.group().count("\n") > 1:
+        return True
+    following = text[m.end():m.end() + 1]
+    return not following.islower()
 
 
 def sentence_at(text: str, offset: int) -> tuple[int, int]:
-    """[start, end) of the sentence holding `offset` (a list item or a line counts as one)."""
+    """[start, end) of the sentence holding `offset` (a list item or a heading counts as one)."""
     start = 0
     for m in _SENTENCE_END.finditer(text, 0, offset):
-        start = m.end()
-    m = _SENTENCE_END.search(text, offset)
-    return start, (m.start() if m else len(text))
-
-
-def sentences(text: str) -> list[tuple[int, int]]:
-    spans, start = [], 0
-    for m in _SENTENCE_END.finditer(text):
-        if m.start() > start:
-            spans.append((start, m.start()))
-        start = m.end()
-    if start < len(text):
-        spans.append((start, len(text)))
-    return spans
+        if _ends_sentence(text, m):
+            start = m.end()
+    end = len(text)
+    for m in _SENTENCE_END.finditer(text, offset):
+        if _ends_sentence(text, m):
+            end = m.start()
+            break
+    return start, end
 
 
 _HEADING = re.compile(r"^\s*(?:[IVXLC]+\.|\d+(?:\.\d+)*\.?|[a-zđ]\))\s*\S", re.IGNORECASE)
@@ -65,13 +66,9 @@ def section_path(record: DocumentRecord, offset: int) -> list[Section]:
 
 
 def section_id_at(record: DocumentRecord, offset: int) -> str | None:
-    """Id of the innermost section holding `offset`, once the structure stage provides it."""
-    try:
-        from ..structure import section_at
-    except ImportError:
-        return None
-    section = section_at(record, offset)
-    return section.id if section is not None else None
+    """Id of the innermost section holding `offset` (None before the structure stage runs)."""
+    path = section_path(record, offset)
+    return path[-1].id if path else None
 
 
 def document_locality(record: DocumentRecord) -> str | None:
