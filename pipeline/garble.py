@@ -30,7 +30,7 @@ MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "channel" / "ch
 DATA_DIR = Path(__file__).parent / "data"
 Edit = tuple[int, int, str, float, str]
 
-BEAM = 32
+BEAM = 128
 MARGIN = 12.0  # states this far below the best at a position are dropped
 MIN_RULE_LOGPROB = -8.0
 UNSEEN_IDENTITY_LOGPROB = math.log(0.5)  # a character training never showed is most likely read right
@@ -142,12 +142,18 @@ def syllable_candidates(observed: str, top_k: int = TOP_K) -> tuple[tuple[str, f
             break
         letters = model.letters.get(observed[j], {})
         same = observed[j].lower()
+        floor = states[0][1][0] - MARGIN if states else 0.0  # unseen confusions only from near the best
         for text, (score, node, starts) in states:
+            unseen = score + model.unseen >= floor
             for char, child in node.items():  # one character for one: any letter, rarely, for any other
-                if char != END:
-                    lp = letters.get(char, UNSEEN_IDENTITY_LOGPROB if char == same else model.unseen)
+                lp = letters.get(char)
+                if lp is None and char == same:
+                    lp = UNSEEN_IDENTITY_LOGPROB
+                if lp is not None:
                     offer(j + 1, text + char, score + lp, child, starts)
-            if text and text[-1] != " ":  # a stray character the OCR added inside a syllable
+                elif unseen and char != END:
+                    offer(j + 1, text + char, score + model.unseen, child, starts)
+            if unseen and text and text[-1] != " ":  # a stray character the OCR added inside a syllable
                 offer(j + 1, text, score + model.unseen, node, starts)
             for k in range(1, min(model.longest, n - j) + 1):
                 for true, lp in model.chunks.get(observed[j:j + k], ()):
@@ -302,9 +308,9 @@ def _positions(line: str) -> list[_Position]:
             positions.append(_Position(start, start + core_start, token[:core_start], [(token[:core_start], 0.0, (0,))]))
         if core:
             s = start + core_start
-            found = list(syllable_candidates(core)) if any(c.isalpha() for c in core) else []
+            found = list(syllable_candidates(core)) if core.isalnum() and not core.isdigit() else []
             keep = sum(lp for c in core for t, lp in model.rules.get(c, ()) if t == c.lower()) + model.keep
-            if all(c != core.lower() for c, _, _ in found):
+            if all(c != core.lower() for c, _, _ in found) and not (found and _surely_garbled(core)):
                 found.append((core.lower(), keep, (0,)))
             positions.append(_Position(s, s + len(core), core, found))
         tail = token[core_start + len(core):] if core else ""
@@ -312,6 +318,15 @@ def _positions(line: str) -> list[_Position]:
             e = start + len(token)
             positions.append(_Position(e - len(tail), e, tail, [(tail, 0.0, (0,))]))
     return positions
+
+
+GARBLED_SHAPE = re.compile(r"^[^\W\d_]+\d[^\W\d_]*$|^[^\W\d_]*\d[^\W\d_]+$|[a-z][A-Z]")
+
+
+def _surely_garbled(token: str) -> bool:
+    """Shapes no Vietnamese word, code or name has: one digit inside letters ("tri6n", "ho4ch")
+    or a capital after a small letter ("ViQt"). Such a token is never kept as it is."""
+    return GARBLED_SHAPE.search(token) is not None
 
 
 def _decode(positions: list[_Position]) -> list[tuple[str, float]]:
