@@ -7,8 +7,10 @@ A probability is evaluated as in interpolated Kneser-Ney:
 
     p(w | u v) = a3(u v w) + g3(u v) * (a2(v w) + g2(v) * p1(w))
 
-where a missing n-gram has a = 0 and a missing context has g = 1. Lookups are vectorised
-(`np.searchsorted` over all hypotheses × candidates of one lattice position at once).
+where a missing n-gram has a = 0 and a missing context has g = 1. At load the bigram level
+is expanded into a dense V × V table of p(w | v); trigram lookups are one vectorised
+`np.searchsorted` over all hypotheses × candidates of a lattice position, which also finds
+the context weight g3. `decode_many` runs the lines of a document in lock-step.
 
 Text is turned into LM tokens by `lm_tokens`: lower-case syllables, punctuation marks, and
 the classes <num>, <code> and <unk> for everything else.
@@ -86,7 +88,7 @@ class LanguageModel:
     def _bigram_table(self) -> np.ndarray:
         """p(w | v) for every pair as a dense V × V table (the vocabulary is a few thousand
         syllables, so this is tens of MB), turning the bigram level into one array gather."""
-        table = np.outer(self.g2, self.p1).astype(np.float32)
+        table = np.outer(self.g2, self.p1).astype(np.float32, copy=False)
         mask = (1 << int(_SHIFT)) - 1
         v, w = self.bi_keys >> _SHIFT, self.bi_keys & mask
         table[v, w] += self.bi_a
@@ -144,7 +146,8 @@ class LanguageModel:
 
     def logprob(self, syllables: list[str]) -> float:
         """Natural-log probability of a sentence of tokens (with <s> and </s> added)."""
-        ids = np.concatenate([[self.bos, self.bos], self.ids([lm_token(s) if s not in self.index else s for s in syllables]), [self.eos]])
+        tokens = [s if s in self.index else lm_token(s) for s in syllables]
+        ids = np.concatenate([[self.bos, self.bos], self.ids(tokens), [self.eos]])
         return float(self.logprob_ids(ids[:-2], ids[1:-1], ids[2:]).sum())
 
     # ------------------------------------------------------------------ decoding
