@@ -4,14 +4,16 @@ What `normalize` does, in order (each step one small function):
 
 1. NFC, then compatibility oddities: no-break and other special spaces become a plain
    space, zero-width characters, BOM and soft hyphens at a line end are removed, full-width
-   ASCII forms and the ligatures ﬁ/ﬂ become plain letters. Typographic quotes and dashes
-   are kept: they are real characters of the source and other stages read them.
+   ASCII forms, Roman-numeral characters (Ⅱ → II) and the ligatures ﬁ/ﬂ become plain
+   letters. Typographic quotes and dashes are kept: they are real characters of the
+   source and other stages read them.
 2. Line ends: CRLF and CR become LF; trailing spaces and tabs at the end of a line go.
    Runs of spaces inside a line are kept (header blocks use them as column gaps).
 3. PDF hyphenation: a word broken across lines with a hyphen is joined only when the
    halves are not syllables themselves and the joined form is ("tuyê-\\nn" → "tuyên");
    a document code broken after its hyphen is re-joined ("20-\\nCT/TW" → "20-CT/TW").
-4. Tone marks in the new-style position (`vietnamese.tone_normalize`): hòa, khỏe, thủy.
+4. Tone marks in one position (`vietnamese.tone_normalize`), that of current government
+   text: hòa, khỏe, thủy, quý (see pipeline/vietnamese.py for the rule).
 
 Hard-wrapped lines are never joined: section markers at line starts and the header block
 lines are structure that later stages read, so a line break stays a line break.
@@ -28,8 +30,8 @@ _SPACES = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
 _SOFT_HYPHEN_BREAK = re.compile(r"(\w)\u00ad[ \t]*\n[ \t]*(\w)")
 _LIGATURES = str.maketrans({"ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl"})
-_FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
-_FULLWIDTH_TABLE = str.maketrans(_FULLWIDTH)
+_COMPATIBILITY = [*range(0xFF01, 0xFF5F), *range(0x2160, 0x2180)]  # full-width ASCII, Ⅰ Ⅱ … ⅻ
+_COMPATIBILITY_TABLE = str.maketrans({chr(c): unicodedata.normalize("NFKC", chr(c)) for c in _COMPATIBILITY})
 _TRAILING = re.compile(r"[ \t]+$", re.M)
 _WORD_BREAK = re.compile(r"([^\W\d_]+)-\n([^\W\d_]+)")
 _CODE_BREAK = re.compile(r"(\d+)-\n([A-ZĐ]{1,10}[/-])")
@@ -49,7 +51,7 @@ def _clean_characters(text: str) -> str:
     text = text.replace("\u00ad", "")
     text = _SPACES.sub(" ", text)
     text = _INVISIBLE.sub("", text)
-    return text.translate(_LIGATURES).translate(_FULLWIDTH_TABLE)
+    return text.translate(_LIGATURES).translate(_COMPATIBILITY_TABLE)
 
 
 def _clean_line_ends(text: str) -> str:

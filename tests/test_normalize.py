@@ -46,6 +46,11 @@ def test_invisible_characters_spaces_and_line_ends():
     assert normalize(text) == "Kế hoạch số 5\nTỉnh ủy\nNơi nhận:"
 
 
+def test_compatibility_forms_become_plain_letters():
+    assert normalize("Ⅱ. NHIỆM VỤ, ＡＳＥＡＮ, ﬁ") == "II. NHIỆM VỤ, ASEAN, fi"
+    assert normalize("“Nơi nhận” – dấu") == "“Nơi nhận” – dấu"  # typographic quotes and dashes kept
+
+
 def test_clean_sample_keeps_its_lines_and_is_idempotent():
     text = sample("001")
     once = normalize(text)
