@@ -1,8 +1,9 @@
 """Vietnamese orthography: syllable structure, tone marks, diacritic stripping, tokens.
 
 A syllable is onset + rhyme + tone. The tables (vowels with their toned forms, onsets,
-rhymes, stop codas) live in `data/vietnamese.json`. Tone marks are placed in the modern
-("new style") convention used by current government text: on the vowel with a quality
+rhymes, stop codas) live in `data/vietnamese.json`. Tone marks are placed in the convention
+of current government text (the brief calls it "new style"; typographers often call the
+hòa/thủy placement the traditional one, and hoà/thuỷ the "new" one): on the vowel with a quality
 mark (ă â ê ô ơ ư; the ơ of ươ), otherwise on the last vowel before a final consonant
 (hoàng, thuyết), otherwise on the middle of three vowels (ngoài), otherwise on the first
 of two vowels, the open clusters oa/oe/uy included: hòa, khỏe, thủy (not hoà, khoẻ,
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -163,10 +163,6 @@ _WORD = re.compile(r"[^\W\d_]+")
 def tone_normalize(s: str) -> str:
     """Apply new-style tone placement to every syllable of `s` (NFC)."""
     return _WORD.sub(lambda m: tone_normalize_word(m.group()) if not m.group().isascii() else m.group(), s)
-
-
-def nfc(s: str) -> str:
-    return unicodedata.normalize("NFC", s)
 
 
 # ---------------------------------------------------------------------- inventory
