@@ -308,7 +308,7 @@ def _positions(line: str) -> list[_Position]:
             positions.append(_Position(start, start + core_start, token[:core_start], [(token[:core_start], 0.0, (0,))]))
         if core:
             s = start + core_start
-            found = list(syllable_candidates(core)) if core.isalnum() and not core.isdigit() else []
+            found = list(syllable_candidates(core)) if _worth_reading(core) else []
             keep = sum(lp for c in core for t, lp in model.rules.get(c, ()) if t == c.lower()) + model.keep
             if all(c != core.lower() for c, _, _ in found) and not (found and _surely_garbled(core)):
                 found.append((core.lower(), keep, (0,)))
@@ -318,6 +318,12 @@ def _positions(line: str) -> list[_Position]:
             e = start + len(token)
             positions.append(_Position(e - len(tail), e, tail, [(tail, 0.0, (0,))]))
     return positions
+
+
+def _worth_reading(token: str) -> bool:
+    """Letters and digits (not a bare number), or symbols the OCR writes for letters ("¢" for "ở")."""
+    letters = channel().letters
+    return not token.isdigit() and all(c.isalnum() or (not c.isascii() and c in letters) for c in token)
 
 
 GARBLED_SHAPE = re.compile(r"^[^\W\d_]+\d[^\W\d_]*$|^[^\W\d_]*\d[^\W\d_]+$|[a-z][A-Z]")

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ocr_common import (  # noqa: E402
-    compose_page, corpus_documents, ocr_english, prose_lines, sample_plans, token_pairs,
+    FONTS, compose_page, corpus_documents, ocr_english, prose_lines, sample_plans, token_pairs,
 )
 
 LINES_PER_PAGE = 22
@@ -51,10 +51,10 @@ def page_texts(split: str, pages: int, seed: int) -> list[tuple[str, list[str]]]
     return chosen
 
 
-def render_and_read(job: tuple[str, list[str], int]) -> dict:
+def render_and_read(job: tuple[str, list[str], int, tuple[str, ...]]) -> dict:
     os.nice(10)
-    page_id, lines, seed = job
-    page, image = compose_page(page_id, lines, random.Random(seed))
+    page_id, lines, seed, fonts = job
+    page, image = compose_page(page_id, lines, random.Random(seed), fonts)
     observed = ocr_english(image)
     return {
         "page": page.page_id, "font": page.font, "size": page.size, "degradation": page.degradation,
@@ -70,10 +70,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20221212)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--fonts", default="", help="only fonts whose file path contains this (e.g. liberation)")
     args = parser.parse_args()
 
     texts = page_texts(args.split, args.pages, args.seed)
-    jobs = [(page_id, lines, args.seed + index) for index, (page_id, lines) in enumerate(texts)]
+    fonts = tuple(f for f in FONTS if args.fonts.lower() in f.lower())
+    jobs = [(page_id, lines, args.seed + index, fonts) for index, (page_id, lines) in enumerate(texts)]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     began = time.time()
     with Pool(args.workers) as pool, args.out.open("w", encoding="utf-8") as handle:

@@ -97,9 +97,9 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
     return out
 
 
-def compose_page(page_id: str, lines: list[str], rng: random.Random) -> tuple[Page, Image.Image]:
+def compose_page(page_id: str, lines: list[str], rng: random.Random, fonts: tuple[str, ...] = FONTS) -> tuple[Page, Image.Image]:
     """Lay lines out on a white page in a random font/size; a few lines in capitals like headings."""
-    font_name = rng.choice(FONTS)
+    font_name = rng.choice(fonts)
     size = rng.choice((26, 28, 30, 32, 36))
     font = ImageFont.truetype(str(FONT_DIR / font_name), size)
     line_height = int(size * 1.45)
