@@ -1,6 +1,6 @@
 """Repair: legacy encodings, normalisation, then per-line routing to the right repairer.
 
-    text ─ decode_legacy (TCVN3/VNI) ─ normalize ─ for each line: classify
+    text ─ legacy.decode_legacy (TCVN3/VNI) ─ normalize ─ for each line: classify
         clean       → left as it is, except words with marks that are not syllables
         stripped    → diacritics restored with the language model (`diacritics.restore`)
         ocr_garble  → `garble.repair_line` when that module is present, else restoration
@@ -9,7 +9,8 @@ A line is classified from its word tokens: the share that carry Vietnamese marks
 share that are well-formed syllables, and words mixing letters with digits or letters
 Vietnamese does not use (f j w z). Short lines (fewer than MIN_WORDS words) take the
 class the document as a whole would get, so a stripped header "KE HOACH" is restored
-like the body around it. Token edits next to each other are merged into one readable
+like the body around it. A legacy-font decoding is kept only when it turns clearly more
+words into syllables (OCR text full of "é" is not TCVN3). Token edits next to each other are merged into one readable
 `Repair` span whose offsets point into the final text.
 """
 
@@ -19,9 +20,9 @@ import re
 from dataclasses import dataclass, field
 
 from .diacritics import Edit, restore_lines
+from .errors import ChithiError
 from .normalize import normalize
 from .schema import Repair
-from .errors import ChithiError
 from .vietnamese import is_stripped_syllable, is_syllable, tokenize
 
 MIN_WORDS = 4
