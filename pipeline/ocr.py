@@ -38,6 +38,7 @@ TARGET_DPI = 300
 LOW_DPI = 200
 NOISY = 20.0  # noise estimate above which a page is filtered and binarised
 VERY_NOISY = 80.0  # … and above which the median filter is 5×5 instead of 3×3
+PAPER_SIGMAS = 4.0  # a pixel this many noise deviations darker than the paper is ink
 MAX_SKEW = 5.0  # degrees searched either way
 MIN_SKEW = 1.0  # degrees; smaller tilts are left alone (no measurable effect on Tesseract)
 _LAPLACE = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
@@ -113,7 +114,18 @@ def denoise(gray: np.ndarray, noise: float) -> np.ndarray:
     low, high = np.percentile(gray, (1, 99))
     stretched = np.clip((gray.astype(np.float32) - low) * 255 / max(high - low, 1), 0, 255).astype(np.uint8)
     filtered = cv2.medianBlur(stretched, 5 if noise >= VERY_NOISY else 3)
-    return cv2.threshold(filtered, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
+    return binarise(filtered)
+
+
+def binarise(gray: np.ndarray) -> np.ndarray:
+    """Otsu's threshold, capped at PAPER_SIGMAS noise deviations below the paper level.
+    On a sparse page (a short table, a signature page) ink is too rare for Otsu, which
+    then splits the paper's own grain into black and white; the cap keeps paper white."""
+    otsu, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    paper = float(np.median(gray))
+    spread = 1.4826 * float(np.median(np.abs(gray.astype(np.float32) - paper)))
+    threshold = min(otsu, paper - PAPER_SIGMAS * spread)
+    return np.where(gray > threshold, 255, 0).astype(np.uint8)
 
 
 def estimate_skew(gray: np.ndarray) -> float:
