@@ -2,8 +2,10 @@
 
 For each word token the candidates are the vocabulary syllables with the same diacritic-
 free form ("thuc" → thực, thức, thúc, …). Numbers, codes ("20-CT/TW"), dates, URLs and
-words that are not Vietnamese syllables (abbreviations, foreign names) keep their single
-observed form and serve as context. When the observed token already carries marks and is a
+words that are not Vietnamese syllables (foreign names) keep their single observed form
+and serve as context; in stripped lines, capitalised abbreviations and code parts that
+lost a mark are looked up in the table learned with the model ("HDND" → "HĐND",
+"QD-UBND" → "QĐ-UBND"). When the observed token already carries marks and is a
 well-formed syllable it gets a channel bonus: OCR usually keeps marks right.
 Capitalisation of the observed token (lower, Title, UPPER) is carried to the result.
 """
@@ -11,9 +13,10 @@ Capitalisation of the observed token (lower, Title, UPPER) is carried to the res
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
-from .vietnamese import Token, is_syllable, strip_diacritics, tokenize
+from .vietnamese import Token, is_stripped_syllable, is_syllable, strip_diacritics, tokenize
 
 # Channel log-probabilities: an observed form with marks that is a valid syllable is
 # preferred over its alternatives by this margin (natural log).
@@ -75,6 +78,10 @@ def _edits(tokens: list[Token], fixed_tokens: list[bool], best: list[tuple[str, 
 def _candidates(lm, tok: Token, mode: str) -> list[tuple[str | None, float]]:
     """Lattice candidates of one token; [(None, 0)] means 'keep as is' (a context token,
     decoded as its LM class or as itself)."""
+    if mode == "stripped" and tok.kind in ("word", "code") and tok.text.isupper():
+        restored = _abbreviation(lm, tok.text)
+        if restored is not None:
+            return [(restored, 0.0)]
     if tok.kind != "word":
         return [(None, 0.0)]
     low = tok.text.lower()
@@ -96,6 +103,20 @@ def _word_candidates(lm, low: str, mode: str) -> list[tuple[str | None, float]]:
     if valid and not low.isascii():
         return [(c, 0.0 if c == low else -OBSERVED_BONUS) for c in options]
     return [(c, -math.log(len(options))) for c in options]
+
+
+_CODE_PARTS = re.compile(r"[^\W\d_]+")
+
+
+def _abbreviation(lm, text: str) -> str | None:
+    """The marked form of a capitalised abbreviation or code whose marks were stripped
+    ("HDND" → "HĐND", "QD-UBND" → "QĐ-UBND"), from the table learned with the model;
+    None when nothing changes or when the text may be a stripped syllable ("DIEU" is ĐIỀU,
+    which the language model restores)."""
+    if is_stripped_syllable(text):
+        return None
+    fixed = _CODE_PARTS.sub(lambda m: lm.abbreviations.get(m.group(), m.group()), text)
+    return fixed if fixed != text else None
 
 
 def apply_case(template: str, word: str) -> str:

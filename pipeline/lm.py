@@ -19,7 +19,7 @@ the classes <num>, <code> and <unk> for everything else.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -64,6 +64,7 @@ class LanguageModel:
     ctx_keys: np.ndarray  # int64 sorted u << 21 | v
     ctx_g: np.ndarray  # float32  weight of the bigram level after context u v
     meta: dict
+    abbreviations: dict[str, str] = field(default_factory=dict)  # "HDND" → "HĐND"
 
     def __post_init__(self) -> None:
         self.index = {w: i for i, w in enumerate(self.vocab)}
@@ -100,6 +101,8 @@ class LanguageModel:
         arrays = np.load(path / "lm.npz")
         vocab = (path / "vocab.txt").read_text(encoding="utf-8").split("\n")
         meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        abbr_path = path / "abbreviations.json"
+        abbreviations = json.loads(abbr_path.read_text(encoding="utf-8")) if abbr_path.exists() else {}
         f32 = lambda name: arrays[name].astype(np.float32)  # noqa: E731
         return cls(
             vocab=vocab,
@@ -112,6 +115,7 @@ class LanguageModel:
             ctx_keys=arrays["ctx_keys"],
             ctx_g=f32("ctx_g"),
             meta=meta,
+            abbreviations=abbreviations,
         )
 
     # ------------------------------------------------------------------ scoring

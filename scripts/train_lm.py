@@ -19,7 +19,9 @@ import gzip
 import hashlib
 import json
 import sys
+import re
 import time
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -185,6 +187,32 @@ def estimate(ids: np.ndarray, V: int, bos: int, eos: int, min_tri: int, min_bi: 
     }
 
 
+_CAPITALS = re.compile(r"(?<![\w])[A-ZĐÂĂÊÔƠƯ]{2,10}(?![\w])")
+
+
+def abbreviation_table(min_count: int = 5, min_share: float = 0.95) -> dict[str, str]:
+    """Capitalised abbreviations whose marks are lost when text is stripped (HĐND → HDND):
+    stripped form → the form written in the training documents, when one form dominates."""
+    from pipeline.vietnamese import is_stripped_syllable, strip_diacritics
+
+    forms: dict[str, Counter] = {}
+    for source in SOURCES:
+        with gzip.open(CORPORA / f"{source}.jsonl.gz", "rt", encoding="utf-8") as fh:
+            for line in fh:
+                rec = json.loads(line)
+                if is_held_out(f"{source}/{rec['id']}"):
+                    continue
+                for word in _CAPITALS.findall(unicodedata.normalize("NFC", rec["text"])):
+                    if not is_stripped_syllable(word):  # "DIEU" is ĐIỀU, left to the LM
+                        forms.setdefault(strip_diacritics(word), Counter())[word] += 1
+    table = {}
+    for key, counts in forms.items():
+        form, n = counts.most_common(1)[0]
+        if form != key and n >= min_count and n >= min_share * sum(counts.values()):
+            table[key] = form
+    return dict(sorted(table.items()))
+
+
 def unigram_only(model: dict) -> dict:
     """The unigram baseline: every higher-order table emptied."""
     empty = np.zeros(0, dtype=np.int64)
@@ -213,9 +241,17 @@ def main() -> None:
     ap.add_argument("--unigram", action="store_true", help="Save the unigram baseline instead.")
     ap.add_argument("--variants", type=Path, default=None,
                     help="Also write the comparison models (no-domain, leave-one-sample-out, unigram) here.")
+    ap.add_argument("--abbreviations-only", action="store_true",
+                    help="Only (re)write abbreviations.json (stripped abbreviation → written form).")
     args = ap.parse_args()
 
     t0 = time.time()
+    args.out.mkdir(parents=True, exist_ok=True)
+    table = abbreviation_table()
+    (args.out / "abbreviations.json").write_text(json.dumps(table, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"{len(table)} abbreviations in {time.time() - t0:.0f}s", flush=True)
+    if args.abbreviations_only:
+        return
     corpus, domain, stats = training_lines(args)
     print(f"read {stats} in {time.time() - t0:.0f}s", flush=True)
     if args.variants:

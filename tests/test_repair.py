@@ -118,3 +118,11 @@ def test_empty_lattice_position_is_an_error():
 
     with pytest.raises(ValueError, match="position 1"):
         get_lm().decode([[("a", 0.0)], []])
+
+
+def test_stripped_abbreviations_get_their_marks_back_but_not_in_clean_lines():
+    stripped = "Thuc hien Quyet dinh so 12/2023/QD-UBND cua UBND tinh va Nghi quyet cua HDND tinh"
+    fixed = repair(stripped).text
+    assert "12/2023/QĐ-UBND" in fixed and "của UBND tỉnh" in fixed and "của HĐND tỉnh" in fixed
+    clean = "Căn cứ Nghị quyết của HDND tỉnh về việc điều chỉnh kế hoạch"
+    assert repair(clean).text == clean
