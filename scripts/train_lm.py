@@ -10,6 +10,8 @@ Data: /work/shared/corpora/legal/*.jsonl.gz (public-domain legal text), normalis
 sources) dropped, plus the clean sample plans 001/003/004 (domain data, weighted by
 --domain-weight). Documents whose id hashes to 0 mod 50 (2 %) are held out and never
 trained on; lines of held-out documents are also removed from training documents.
+Beside the model goes abbreviations.json: capitalised abbreviations whose marks stripped
+text loses (HDND → HĐND), learned from the same training documents.
 """
 
 from __future__ import annotations
@@ -246,11 +248,10 @@ def main() -> None:
     args = ap.parse_args()
 
     t0 = time.time()
-    args.out.mkdir(parents=True, exist_ok=True)
-    table = abbreviation_table()
-    (args.out / "abbreviations.json").write_text(json.dumps(table, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"{len(table)} abbreviations in {time.time() - t0:.0f}s", flush=True)
+    abbreviations = abbreviation_table()
+    print(f"{len(abbreviations)} abbreviations in {time.time() - t0:.0f}s", flush=True)
     if args.abbreviations_only:
+        save_abbreviations(args.out, abbreviations)
         return
     corpus, domain, stats = training_lines(args)
     print(f"read {stats} in {time.time() - t0:.0f}s", flush=True)
@@ -262,10 +263,18 @@ def main() -> None:
         }
         for name, samples in variants.items():
             fit_and_save(args, corpus, domain, samples, args.variants / name, False, stats, t0)
+            save_abbreviations(args.variants / name, abbreviations)
         fit_and_save(args, corpus, domain, sorted(domain), args.variants / "unigram", True, stats, t0)
+        save_abbreviations(args.variants / "unigram", abbreviations)
     else:
         samples = [] if args.no_domain else sorted(domain)
         fit_and_save(args, corpus, domain, samples, args.out, args.unigram, stats, t0)
+        save_abbreviations(args.out, abbreviations)
+
+
+def save_abbreviations(out: Path, table: dict[str, str]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "abbreviations.json").write_text(json.dumps(table, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def fit_and_save(args, corpus, domain, samples: list[str], out: Path, unigram: bool, stats: dict, t0: float) -> None:
