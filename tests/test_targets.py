@@ -168,3 +168,10 @@ def test_sentences_wrapped_over_lines_keep_their_cues():
     assert [(t.metric, t.value, t.comparator, t.frequency) for t in rec.targets] == [
         ("workers_sent", 200, "≈", "year"), ("share_high_income_markets", 60, ">", None),
     ]
+
+
+def test_a_clause_ending_in_a_semicolon_ends_even_when_the_next_line_is_lower_case():
+    rec = targets_of(
+        "Ngân hàng cho vay theo quy định;\nmức chênh lệch từ 20 tỷ đồng đến dưới 30 tỷ đồng thì hệ số bằng 0,5.\n"
+    )
+    assert rec.targets == []

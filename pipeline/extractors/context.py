@@ -19,7 +19,7 @@ _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+|\n\s*")
 
 
 def _ends_sentence(text: str, m: re.Match) -> bool:
-    if not m.group().startswith("\n") or m.group().count("\n") > 1:
+    if text[m.start() - 1:m.start()] in (".", ";", "!", "?") or m.group().count("\n") > 1:
         return True
     following = text[m.end():m.end() + 1]
     return not following.islower()
@@ -82,6 +82,7 @@ def document_locality(record: DocumentRecord) -> str | None:
     if info.province and info.issuer.level == "province":
         return f"tỉnh {info.province}"
     levels = load_table("targets")["localities"]
+    not_localities = set(load_table("targets").get("not_localities", []))
     enumeration = re.compile(rf"(?:{'|'.join(map(re.escape, levels))}|các)\s*(?:,|và)?\s*$")
     counts: Counter[str] = Counter()
     rank: dict[str, tuple[int, int]] = {}
@@ -89,6 +90,8 @@ def document_locality(record: DocumentRecord) -> str | None:
         before = record.text[max(0, m.start() - 16):m.start()]
         if enumeration.search(before) or before.endswith("\t"):
             continue
+        if m.group(2) in not_localities:
+            continue  # "Liên minh Hợp tác xã Việt Nam"
         name = f"{m.group(1)} {m.group(2)}"
         counts[name] += 1
         rank.setdefault(name, (levels.index(m.group(1)), m.start()))
