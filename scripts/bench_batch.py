@@ -140,7 +140,7 @@ def tesseract_pages_per_minute(pages: list[Path]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=500)
+    parser.add_argument("--files", type=int, default=500, help="0 skips the text benchmark.")
     parser.add_argument("--configs", default="local:1,local:2,ray:1,ray:2", help="engine:workers,…")
     parser.add_argument("--no-repair", action="store_true", help="Skip the repair stage.")
     parser.add_argument("--ocr-pages", type=int, default=0, help="Also measure OCR on this many rendered pages.")
@@ -149,39 +149,48 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="chithi-bench-"))
     try:
-        text_dir = work / "văn bản"
-        text_dir.mkdir()
-        paths = make_text_inputs(text_dir, args.files)
-        print(f"text: {args.files} files from the 5 samples, repair {'on' if repair else 'off'}, "
-              f"{psutil.cpu_count()} CPUs, load average {psutil.getloadavg()[0]:.1f}")
-        print(f"{'run':<24}{'files':>6}{'docs':>6}{'failed':>7}{'batch s':>9}{'wall s':>8}{'docs/s':>8}"
-              f"{'CPU s':>8}{'docs/CPU-s':>11}{'peak RSS MB':>13}")
-        base = baseline(paths[:BASELINE_FILES], repair)
-        print(f"{'in-process, sequential':<24}{base['files']:>6}{base['documents']:>6}{base['failed']:>7}"
-              f"{base['seconds']:>9.1f}{'':>8}{base['docs_per_s']:>8.1f}{base['cpu']:>8.1f}"
-              f"{base['documents'] / base['cpu']:>11.1f}{base['peak_mb']:>13.0f}", flush=True)
-        for config in args.configs.split(","):
-            engine, workers = config.split(":")
-            row = run_batch(text_dir, work / f"out-{engine}-{workers}", engine, int(workers), repair)
-            print(f"{f'batch {engine}, {workers} worker(s)':<24}{row['files']:>6}{row['documents']:>6}"
-                  f"{row['failed']:>7}{row['seconds']:>9.1f}{row['wall']:>8.1f}{row['docs_per_s']:>8.1f}"
-                  f"{row['cpu']:>8.1f}{row['documents'] / row['cpu']:>11.1f}{row['peak_mb']:>13.0f}", flush=True)
-        print(f"load average at the end: {psutil.getloadavg()[0]:.1f}")
+        if args.files:
+            bench_text(work, args.files, args.configs, repair)
         if args.ocr_pages:
-            ocr_dir = work / "trang quét"
-            ocr_dir.mkdir()
-            pages = make_ocr_inputs(ocr_dir, args.ocr_pages)
-            print(f"\nOCR: {len(pages)} gazette pages rendered at 300 dpi")
-            print(f"{'run':<34}{'pages':>7}{'failed':>8}{'pages/min':>11}")
-            print(f"{'raw tesseract -l vie, sequential':<34}{len(pages):>7}{0:>8}"
-                  f"{tesseract_pages_per_minute(pages):>11.1f}", flush=True)
-            for workers in (1, 2):
-                row = run_batch(ocr_dir, work / f"ocr-{workers}", "local", workers, repair)
-                rate = row["pages"] / row["seconds"] * 60 if row["seconds"] else 0.0
-                print(f"{f'chithi batch, {workers} worker(s)':<34}{row['pages']:>7}{row['failed']:>8}{rate:>11.1f}")
+            bench_ocr(work, args.ocr_pages, repair)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
+
+def bench_text(work: Path, files: int, configs: str, repair: bool) -> None:
+    text_dir = work / "văn bản"
+    text_dir.mkdir()
+    paths = make_text_inputs(text_dir, files)
+    print(f"text: {files} files from the 5 samples, repair {'on' if repair else 'off'}, "
+          f"{psutil.cpu_count()} CPUs, load average {psutil.getloadavg()[0]:.1f}")
+    print(f"{'run':<24}{'files':>6}{'docs':>6}{'failed':>7}{'batch s':>9}{'wall s':>8}{'docs/s':>8}"
+          f"{'CPU s':>8}{'docs/CPU-s':>11}{'peak RSS MB':>13}")
+    base = baseline(paths[:BASELINE_FILES], repair)
+    print(f"{'in-process, sequential':<24}{base['files']:>6}{base['documents']:>6}{base['failed']:>7}"
+          f"{base['seconds']:>9.1f}{'':>8}{base['docs_per_s']:>8.1f}{base['cpu']:>8.1f}"
+          f"{base['documents'] / base['cpu']:>11.1f}{base['peak_mb']:>13.0f}", flush=True)
+    for config in filter(None, configs.split(",")):
+        engine, workers = config.split(":")
+        row = run_batch(text_dir, work / f"out-{engine}-{workers}", engine, int(workers), repair)
+        print(f"{f'batch {engine}, {workers} worker(s)':<24}{row['files']:>6}{row['documents']:>6}"
+              f"{row['failed']:>7}{row['seconds']:>9.1f}{row['wall']:>8.1f}{row['docs_per_s']:>8.1f}"
+              f"{row['cpu']:>8.1f}{row['documents'] / row['cpu']:>11.1f}{row['peak_mb']:>13.0f}", flush=True)
+    print(f"load average at the end: {psutil.getloadavg()[0]:.1f}")
+
+
+def bench_ocr(work: Path, ocr_pages: int, repair: bool) -> None:
+    ocr_dir = work / "trang quét"
+    ocr_dir.mkdir()
+    pages = make_ocr_inputs(ocr_dir, ocr_pages)
+    print(f"\nOCR: {len(pages)} gazette pages rendered at 300 dpi, load average {psutil.getloadavg()[0]:.1f}")
+    print(f"{'run':<34}{'pages':>7}{'failed':>8}{'pages/min':>11}")
+    print(f"{'raw tesseract -l vie, sequential':<34}{len(pages):>7}{0:>8}"
+          f"{tesseract_pages_per_minute(pages):>11.1f}", flush=True)
+    for workers in (1, 2):
+        row = run_batch(ocr_dir, work / f"ocr-{workers}", "local", workers, repair)
+        rate = row["pages"] / row["seconds"] * 60 if row["seconds"] else 0.0
+        print(f"{f'chithi batch, {workers} worker(s)':<34}{row['pages']:>7}{row['failed']:>8}{rate:>11.1f}",
+              flush=True)
 
 if __name__ == "__main__":
     main()
