@@ -22,7 +22,7 @@ import json
 import os
 import sys
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -331,6 +331,7 @@ class Batch:
         if not resume:
             self._clear_previous()
         self.manifest = Manifest(out_dir / MANIFEST_NAME)
+        self.manifest.check_options({"repair": repair, "compare_with": compare_with})
         cut = truncate_to_committed(out_dir, self.manifest.committed_bytes(), OUTPUTS)
         for name, size in cut.items():
             self._say(f"resume: discarded {size} uncommitted bytes at the end of {name}")

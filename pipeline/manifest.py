@@ -15,6 +15,7 @@ everything again.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import time
@@ -41,6 +42,10 @@ CREATE TABLE IF NOT EXISTS files (
     seconds   REAL NOT NULL,
     done_at   REAL NOT NULL,
     PRIMARY KEY (sha256, version)
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,           -- options: the run options that shape the records
+    value TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS outputs (
     name  TEXT PRIMARY KEY,           -- documents.jsonl, errors.jsonl, comparisons.jsonl
@@ -90,6 +95,20 @@ class Manifest:
             (sha256, self.version),
         ).fetchone()
         return FileEntry(*row) if row else None
+
+    def check_options(self, options: dict) -> None:
+        """Remember the options of the first run; a resume with other options is refused."""
+        wanted = json.dumps(options, sort_keys=True)
+        row = self._db.execute("SELECT value FROM meta WHERE key='options'").fetchone()
+        if row is None:
+            self._db.execute("INSERT INTO meta VALUES ('options', ?)", (wanted,))
+        elif row[0] != wanted:
+            raise ChithiError(
+                str(self.path.parent),
+                f"the run being resumed used other options ({row[0]}, now {wanted}); "
+                "resume with the same options, or start afresh in another folder",
+                stage="resume",
+            )
 
     def committed_bytes(self) -> dict[str, int]:
         return dict(self._db.execute("SELECT name, bytes FROM outputs"))

@@ -214,3 +214,12 @@ def test_a_crashing_worker_costs_only_its_own_file(tmp_path):
     failed = {Path(r.path).name: json.loads(r.errors[0]) for r in results if r.errors}
     assert list(failed) == ["làm sập worker.txt"] and failed["làm sập worker.txt"]["error"] == "WorkerCrashed"
     assert all(r.documents for r in results if not r.errors)
+
+
+def test_resume_with_other_options_is_refused(tmp_path):
+    _copy_samples(tmp_path / "in", ("001",))
+    out = tmp_path / "out"
+    assert _run([tmp_path / "in"], out)[0] == EXIT_OK
+    code, log = _run([tmp_path / "in"], out, resume=True, repair=True)
+    assert code == EXIT_USAGE and "other options" in log
+    assert len(_lines(out / "documents.jsonl")) == 1
