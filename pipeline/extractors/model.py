@@ -28,6 +28,7 @@ from . import agencies as agency_rules
 LABELS = ("AGENCY", "MARKET", "TARGET", "DEADLINE")
 MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "ner"
 DEFAULT_CONFIDENCE = 0.5
+MAX_TOKENS = 16
 _TOKEN = re.compile(r"\w+(?:[.,/&'’-]\w+)*|[^\w\s]")
 
 
@@ -78,7 +79,10 @@ def predict(nlp, text: str) -> list[tuple[int, int, str]]:
     doc = syllable_doc(nlp.vocab, text, tokens)
     for _, component in nlp.pipeline:
         doc = component(doc)
-    return [(tokens[e.start][0], tokens[e.end - 1][1], e.label_) for e in doc.ents]
+    spans = [(tokens[e.start][0], tokens[e.end - 1][1], e.label_, len(e)) for e in doc.ents]
+    # like the training data: no entity runs across a line or table cell, none is overlong
+    return [(s, e, label) for s, e, label, n in spans
+            if n <= MAX_TOKENS and not any(c in text[s:e] for c in "\n\t")]
 
 
 # ---------------------------------------------------------------------- merging
