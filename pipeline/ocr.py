@@ -177,19 +177,21 @@ def words(tsv: str) -> list[dict[str, str]]:
 
 
 def text_from_words(found: list[dict[str, str]]) -> str:
-    """Words → lines → paragraphs, as Tesseract's own text output lays them out."""
-    paragraphs: list[list[list[str]]] = []
-    last_par = last_line = None
+    """Words → lines (one per line) → text blocks separated by a blank line. Tesseract's
+    paragraphs are not kept apart: on 1.5-spaced pages it makes every line one, which
+    would put a blank line between the lines of a sentence."""
+    blocks: list[list[list[str]]] = []
+    last_block = last_line = None
     for word in found:
-        par = (word["block_num"], word["par_num"])
-        line = (*par, word["line_num"])
-        if par != last_par:
-            paragraphs.append([])
+        block = word["block_num"]
+        line = (block, word["par_num"], word["line_num"])
+        if block != last_block:
+            blocks.append([])
         if line != last_line:
-            paragraphs[-1].append([])
-        paragraphs[-1][-1].append(word["text"])
-        last_par, last_line = par, line
-    return "\n\n".join("\n".join(" ".join(line) for line in par) for par in paragraphs)
+            blocks[-1].append([])
+        blocks[-1][-1].append(word["text"])
+        last_block, last_line = block, line
+    return "\n\n".join("\n".join(" ".join(line) for line in block) for block in blocks)
 
 
 def mean_confidence(found: list[dict[str, str]]) -> float | None:
