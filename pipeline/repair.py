@@ -23,7 +23,7 @@ from .diacritics import Edit, restore_lines
 from .errors import ChithiError
 from .normalize import normalize
 from .schema import Repair
-from .vietnamese import is_stripped_syllable, is_syllable, tokenize
+from .vietnamese import Token, is_stripped_syllable, is_syllable, tokenize
 
 MIN_WORDS = 4
 STRIPPED_MAX_MARKED = 0.25  # share of words with marks below which a line is stripped
@@ -76,18 +76,33 @@ def repair(text: str) -> Repaired:
 def line_stats(line: str) -> LineStats:
     words = marked = invalid = 0
     for tok in tokenize(line):
-        if tok.kind == "mixed" and _DIGIT_IN_WORD.search(tok.text):
-            words += 1
-            invalid += 1
-            continue
-        if tok.kind != "word" or _is_abbreviation(tok.text):
+        if not _counts_as_word(tok):
             continue
         words += 1
-        if not tok.text.isascii():
-            marked += 1
-        if not is_stripped_syllable(tok.text) or _FOREIGN_LETTERS.search(tok.text):
-            invalid += 1
+        marked += not tok.text.isascii()
+        invalid += _is_invalid(tok)
     return LineStats(words, marked, invalid)
+
+
+def _counts_as_word(tok: Token) -> bool:
+    """Words that say something about the line: not single letters (list markers a, b),
+    not abbreviations, and letter-digit mixes only with a lower-case letter (s6, 1am; not
+    the codes T02, Q1)."""
+    if tok.kind == "mixed":
+        return bool(_DIGIT_IN_WORD.search(tok.text)) and not tok.text.upper() == tok.text
+    return tok.kind == "word" and len(tok.text) > 1 and not _is_abbreviation(tok.text)
+
+
+def _is_invalid(tok: Token) -> bool:
+    """OCR-garble evidence: letters mixed with digits (s6, 1am), letters Vietnamese does not
+    use (f j w z), or a word that is not a syllable even with its marks stripped (ciia)."""
+    if tok.kind == "mixed":
+        return True
+    return not is_stripped_syllable(tok.text) or bool(_FOREIGN_LETTERS.search(tok.text))
+
+
+def _invalid_spans(line: str) -> list[tuple[int, int]]:
+    return [(t.start, t.end) for t in tokenize(line) if _counts_as_word(t) and _is_invalid(t)]
 
 
 def _is_abbreviation(word: str) -> bool:
@@ -115,7 +130,8 @@ def _line_starts(lines: list[str]) -> list[int]:
 
 def _repair_lines(lines: list[str], kinds: list[str]) -> list[list[Edit]]:
     """Edits per line: garbled lines go to the OCR-garble repairer, the rest are restored
-    together in one batched decode."""
+    together in one batched decode; in stripped lines, the few garbled tokens (s6, cta)
+    take the garble repairer's edit while restoration handles the other words."""
     out: list[list[Edit] | None] = [None] * len(lines)
     for i, (line, kind) in enumerate(zip(lines, kinds)):
         if kind == "ocr_garble":
@@ -124,7 +140,20 @@ def _repair_lines(lines: list[str], kinds: list[str]) -> list[list[Edit]]:
     modes = [(lines[i], "clean" if kinds[i] == "clean" else "stripped") for i in todo]
     for i, edits in zip(todo, restore_lines(modes)):
         out[i] = edits
+        if kinds[i] == "stripped":
+            out[i] = _with_garbled_tokens(lines[i], edits)
     return out
+
+
+def _with_garbled_tokens(line: str, edits: list[Edit]) -> list[Edit]:
+    """Add the garble repairer's edits that touch garbled tokens of a stripped line; they
+    win over restoration edits they overlap."""
+    spans = _invalid_spans(line)
+    if not spans:
+        return edits
+    garble = [g for g in _garble_edits(line) or [] if any(g.start < e and s < g.end for s, e in spans)]
+    kept = [e for e in edits if not any(g.start < e.end and e.start < g.end for g in garble)]
+    return sorted(kept + garble, key=lambda e: e.start)
 
 
 def _garble_edits(line: str) -> list[Edit] | None:

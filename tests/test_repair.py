@@ -126,3 +126,20 @@ def test_stripped_abbreviations_get_their_marks_back_but_not_in_clean_lines():
     assert "12/2023/QĐ-UBND" in fixed and "của UBND tỉnh" in fixed and "của HĐND tỉnh" in fixed
     clean = "Căn cứ Nghị quyết của HDND tỉnh về việc điều chỉnh kế hoạch"
     assert repair(clean).text == clean
+
+
+def test_garbled_tokens_of_a_stripped_line_take_the_garble_repairers_edit(monkeypatch):
+    import pipeline.repair as repair_module
+
+    line = "Thuc hien Chi thi s6 20-CT/TW cua Ban Bi thu ve tang cuong cong tac"
+
+    def fake_repair_line(text):
+        s6 = text.index("s6")
+        ban = text.index("Ban")
+        return [(s6, s6 + 2, "số", 0.9, "ocr_garble"), (ban, ban + 3, "Bàn", 0.9, "ocr_garble")]
+
+    monkeypatch.setattr(repair_module, "_garble_repairer", lambda: fake_repair_line)
+    fixed = repair_module.repair(line)
+    assert fixed.text.startswith("Thực hiện Chỉ thị số 20-CT/TW của Ban Bí thư")  # "Ban" edit ignored
+    assert [r.kind for r in fixed.repairs if r.replacement == "số"] == ["ocr_garble"]
+    assert_offsets_hold(line, fixed)
