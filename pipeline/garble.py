@@ -55,6 +55,7 @@ class Channel:
     keep: float  # log-prob penalty for keeping a token that is no syllable
     longest: int
     code_types: dict[str, float]  # log P(document type) among codes in the training corpus
+    date_separators: dict[str, float]  # log P(separator) among dates in the training corpus
 
 
 @cache
@@ -74,6 +75,7 @@ def channel() -> Channel:
         keep=raw["keep_logprob"],
         longest=max(len(obs) for obs in rules),
         code_types=raw.get("code_type_logprob", {}),
+        date_separators=raw.get("date_separator_logprob", {}),
     )
 
 
@@ -219,7 +221,8 @@ def _templates() -> dict[int, list[tuple[tuple[str, ...], str, float]]]:
     for day in (1, 2):
         for month in (1, 2):
             for separator in "/-.":
-                add([DIGITS] * day + [separator] + [DIGITS] * month + [separator] + [DIGITS] * 4, "date")
+                prior = channel().date_separators.get(separator, 0.0)
+                add([DIGITS] * day + [separator] + [DIGITS] * month + [separator] + [DIGITS] * 4, "date", prior)
     issuer_tail = CAPITALS + DIGITS
     for number in range(1, grammar["max_number_digits"] + 1):
         for issuer in range(2, grammar["max_issuer_letters"] + 1):  # 45/2019/QH14: number/year/issuer
@@ -266,6 +269,8 @@ def repair_code(observed: str) -> tuple[str, float, str] | None:
     shapes = _templates().get(len(observed), [])
     best: tuple[str, float, str] | None = None
     for shape, kind, prior in shapes:
+        if kind == "date" and "/" not in shape and not any(c == a for c, a in zip(observed, shape) if a in ".-"):
+            continue  # "-" and "." dates only when the OCR kept one of them; otherwise the usual "/"
         chars, score = [], prior
         for char, allowed in zip(observed, shape):
             true, lp = _read_as(char, allowed)
