@@ -76,7 +76,9 @@ def process(ingested, *, repair: bool = True, stages: list[str] | None = None) -
         raise ChithiError(ingested.path, "no text could be read from the file (empty or blank pages)")
 
     bounds = split_documents(text)
-    names = document_stages() if stages is None else tuple(stages)
+    names = document_stages()  # importing the stage modules registers them
+    if stages is not None:
+        names = tuple(stages)
     records = []
     for index, (start, end) in enumerate(bounds):
         source = Source(
