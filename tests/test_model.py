@@ -7,6 +7,7 @@ import spacy
 
 import pipeline
 from pipeline.core import document_stages
+from pipeline.errors import ChithiError
 from pipeline.extractors import model as model_stage
 from pipeline.extractors.model import apply, syllable_tokens, token_range
 from tests.conftest import sample
@@ -55,8 +56,13 @@ def test_merge_marks_both_and_adds_only_normalisable_model_items():
     assert merged.markets[0].source == "both"
 
 
-def test_missing_model_is_reported_not_silent(tmp_path):
-    assert model_stage.load_model(str(tmp_path)) is None
+def test_missing_or_broken_model(tmp_path):
+    assert model_stage.load_model(str(tmp_path)) is None  # the stage then adds a warning
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "meta.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ChithiError, match="cannot be loaded"):
+        model_stage.load_model(str(broken))
 
 
 @pytest.mark.skipif(model_stage.load_model() is None, reason="no trained model under models/ner")

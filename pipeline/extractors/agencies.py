@@ -446,7 +446,7 @@ def merge(text: str, mentions: list[Found]) -> list[Agency]:
     _fold_short_names(mentions)
     grouped: dict[str, list[Found]] = {}
     for m in mentions:
-        grouped.setdefault(_key(m.name), []).append(m)
+        grouped.setdefault(name_key(m.name), []).append(m)
     agencies = []
     for group in grouped.values():
         roles = set().union(*(m.roles for m in group)) or {"mentioned"}
@@ -463,7 +463,8 @@ def merge(text: str, mentions: list[Found]) -> list[Agency]:
     return sorted(agencies, key=lambda a: a.start)
 
 
-def _key(name: str) -> str:
+def name_key(name: str) -> str:
+    """The form under which two spellings of one canonical name compare equal."""
     return " ".join(fold(w) for w in name.split())
 
 

@@ -21,6 +21,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+from ..errors import ChithiError
 from ..registry import get_stage, stage
 from ..schema import Agency, DocumentRecord, Mention, Span
 from . import agencies as agency_rules
@@ -62,7 +63,11 @@ def load_model(path: str = str(MODEL_DIR)):
         return None
     import spacy
 
-    return spacy.load(path)
+    try:
+        return spacy.load(path)
+    except (OSError, ValueError, KeyError) as error:
+        raise ChithiError(path, f"the NER model cannot be loaded ({error}); retrain it with scripts/train_ner.py",
+                          stage="model") from None
 
 
 @cache
@@ -109,9 +114,9 @@ def _merge_agencies(record: DocumentRecord, spans: list[tuple[int, int]], confid
     context = agency_rules.find_mentions(text) + new
     context.sort(key=lambda m: m.start)
     agency_rules.assign_roles(text, context, record.sections)
-    by_name = {agency_rules._key(a.name): a for a in record.agencies}
+    by_name = {agency_rules.name_key(a.name): a for a in record.agencies}
     for agency in agency_rules.merge(text, new):
-        existing = by_name.get(agency_rules._key(agency.name))
+        existing = by_name.get(agency_rules.name_key(agency.name))
         if existing:
             existing.mentions = sorted(existing.mentions + agency.mentions, key=lambda m: m.start)
             existing.roles = _union_roles(existing.roles, agency.roles)
