@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import formats
 from .errors import ChithiError, EmptyDocument, UnreadableFile, UnsupportedFormat
+from .ocr import OcrResult, PageImage
 from .schema import PageInfo
 
 PAGE_SEPARATOR = "\n\n"
@@ -95,9 +96,20 @@ def _text_page(number: int, text: str) -> PageInfo:
     return PageInfo(number=number, method="text", chars=len(text))
 
 
-def _ingest_pdf(path: Path, sha256: str, progress: bool) -> Ingested:
+def _ocr(path: Path, images: list[PageImage], progress: bool) -> list[OcrResult]:
+    """OCR page images; a Tesseract failure becomes an error naming the file."""
+    import cv2
+    import pytesseract
+
     from .ocr import ocr_pages
 
+    try:
+        return ocr_pages(images, progress=progress, label=f"OCR {path.name}")
+    except (pytesseract.TesseractError, cv2.error) as err:
+        raise UnreadableFile(str(path), f"OCR failed ({type(err).__name__}: {err})") from None
+
+
+def _ingest_pdf(path: Path, sha256: str, progress: bool) -> Ingested:
     formats.check_pdf(path)
     layer = formats.read_pdf_text(path)
     texts = {page.number: page.text for page in layer}
@@ -106,7 +118,7 @@ def _ingest_pdf(path: Path, sha256: str, progress: bool) -> Ingested:
     to_ocr = [p.number for p in layer if not formats.usable_text_layer(p.text) and (p.has_graphics or p.text.strip())]
     if to_ocr:
         images = formats.pdf_page_images(path, to_ocr)
-        results = ocr_pages(images, progress=progress, label=f"OCR {path.name}")
+        results = _ocr(path, images, progress)
         for number, result in zip(to_ocr, results):
             if texts[number].strip():
                 quality = formats.text_layer_quality(texts[number])
@@ -120,10 +132,8 @@ def _ingest_pdf(path: Path, sha256: str, progress: bool) -> Ingested:
 
 
 def _ingest_image(path: Path, sha256: str, progress: bool) -> Ingested:
-    from .ocr import ocr_pages
-
     images = formats.read_image_pages(path)
-    results = ocr_pages(images, progress=progress and len(images) > 1, label=f"OCR {path.name}")
+    results = _ocr(path, images, progress and len(images) > 1)
     if not any(r.text.strip() for r in results):
         raise EmptyDocument(str(path), "OCR found no text in the image")
     pages = [

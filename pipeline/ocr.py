@@ -7,7 +7,8 @@ Each page goes through, in order:
    on ~300-dpi text; enlarging an already adequate scan only blurs it, so ≥ 200 dpi stays);
 3. a noise estimate (median absolute response of a Laplacian-like kernel: zero on clean
    paper and on crisp fax strokes, high on sensor noise and specks). A noisy page gets a
-   contrast stretch and a median filter sized to the noise, then an Otsu binarisation; a
+   contrast stretch, a median filter sized to the noise, then a binarisation (Otsu's
+   threshold, capped a few noise deviations below the paper level for sparse pages); a
    clean page is left alone, because a median filter eats thin strokes and Tesseract's own
    binarisation is already good on clean pages;
 4. deskew: the angle that maximises the sharpness of the horizontal projection profile
@@ -15,8 +16,8 @@ Each page goes through, in order:
    with the paper colour as border (below that Tesseract copes alone).
 
 Tesseract runs once per page (text and word confidences from the same run) with
-`OMP_THREAD_LIMIT=1`; pages run in parallel instead, which on this kind of machine is
-several times faster than Tesseract's own threads.
+`OMP_THREAD_LIMIT=1`; pages run in parallel instead. On the shared 2-core machine one page
+took 8.8 s (1.7 CPU s) that way against 20.3 s (4.3 CPU s) with Tesseract's own threads.
 """
 
 from __future__ import annotations
