@@ -121,6 +121,7 @@ class Gazetteer:
     domains: dict[str, dict[tuple[str, ...], str]]
     places: dict[tuple[str, ...], tuple[str, str | None]]
     prefixes: dict[tuple[str, ...], str]
+    not_heads: dict[tuple[str, ...], str]
     party_levels: dict[tuple[str, ...], str | None]
     name_stops: dict[tuple[str, ...], str]
     abbreviations: dict[str, str]
@@ -149,6 +150,7 @@ def gazetteer(loose: bool = False) -> Gazetteer:
         domains={name: {_phrase(d): d for d in values} for name, values in spec["domains"].items()},
         places={_phrase(p): (p, level) for p, level in spec["places"].items()},
         prefixes={_phrase(p): p for p in spec["prefixes"]},
+        not_heads={_phrase(p): p for p in spec["not_heads"]},
         party_levels={_phrase(p): level for p, level in spec["party_levels"].items()},
         name_stops={_phrase(p): p for p in spec["name_stops"]},
         abbreviations=_load("abbreviations.json")["abbreviations"],
@@ -164,6 +166,7 @@ def _loosened(g: Gazetteer) -> Gazetteer:
         domains={name: keys(table) for name, table in g.domains.items()},
         places=keys(g.places),
         prefixes=keys(g.prefixes),
+        not_heads=keys(g.not_heads),
         party_levels=keys(g.party_levels),
         name_stops=keys(g.name_stops),
         abbreviations=g.abbreviations,
@@ -268,6 +271,9 @@ def match_at(words: list[Word], i: int, g: Gazetteer, *, nested: bool = False) -
         return None
     hit = _longest(words, j, g.heads)
     if not hit:
+        return None
+    other = _longest(words, j, g.not_heads)  # "Bộ trưởng" is a title, "Bộ đội Biên phòng" a body
+    if other and other[0] >= hit[0]:
         return None
     if body_is_heading(words, j, hit[0]) and hit[1][1].requires_qualifier:
         return None
