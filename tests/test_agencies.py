@@ -91,3 +91,12 @@ def test_gold_agreement_on_clean_samples():
         f1 = 2 * tp / (len(gold) + len(found))
         assert f1 >= floor, (prefix, f1, sorted(gold - found), sorted(found - gold))
     assert GOLD_KEY == ("name", "roles")
+
+
+def test_gazette_pdf():
+    (record,) = pipeline.extract(ROOT / "corpus/pdf/thong-tu-so-02-2023-tt-bldtbxh-39230.pdf", stages=STAGES)
+    agencies = by_name(record)
+    ministry = agencies["Bộ Lao động - Thương binh và Xã hội"]
+    assert ministry.kind == "bo" and ministry.level == "central"
+    assert "Thủ tướng Chính phủ" in agencies
+    assert not any("Trưởng" in name for name in agencies)  # "BỘ TRƯỞNG" signs, it is not a body
