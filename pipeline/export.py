@@ -35,7 +35,7 @@ class JsonlAppender:
 
     def write_lines(self, lines: list[str]) -> None:
         if lines:
-            self._handle.write("".join(line + "\n" for line in lines).encode("utf-8"))
+            self._handle.write("".join(_line_safe(line) + "\n" for line in lines).encode("utf-8"))
 
     def sync(self) -> int:
         """Flush to disk; returns the file's length, which now holds everything written."""
@@ -45,6 +45,18 @@ class JsonlAppender:
 
     def close(self) -> None:
         self._handle.close()
+
+
+# Characters that JSON leaves raw inside strings but that str.splitlines() and some editors
+# take for line breaks (bytes read in an 8-bit encoding can give them); they can only occur inside
+# strings, so escaping them keeps every line valid JSON with the same value.
+_LINE_BREAKS = str.maketrans({"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def _line_safe(line: str) -> str:
+    if "\u0085" in line or "\u2028" in line or "\u2029" in line:
+        return line.translate(_LINE_BREAKS)
+    return line
 
 
 def iter_jsonl(path: Path) -> Iterator[dict]:
