@@ -34,7 +34,8 @@ BEAM = 128
 MARGIN = 12.0  # states this far below the best at a position are dropped
 MIN_RULE_LOGPROB = -8.0
 UNSEEN_IDENTITY_LOGPROB = math.log(0.5)  # a character training never showed is most likely read right
-PRIOR_WEIGHT = 1.0  # weight of the unigram prior when choosing which candidates reach the LM  # rarer confusions fall back to the unseen log-prob
+PRIOR_WEIGHT = 1.0
+CHANNEL_WEIGHT = 1.0  # scale of the channel log-probs against the LM's in the lattice  # weight of the unigram prior when choosing which candidates reach the LM  # rarer confusions fall back to the unseen log-prob
 TOP_K = 12
 MAX_SYLLABLES_PER_TOKEN = 2
 EDGE_PUNCTUATION = ".,;:!?()[]{}\"'“”‘’…-–*"
@@ -326,9 +327,17 @@ def _positions(line: str) -> list[_Position]:
 
 
 def _worth_reading(token: str) -> bool:
-    """Letters and digits (not a bare number), or symbols the OCR writes for letters ("¢" for "ở")."""
+    """Whether to look for syllables behind a token: letters and digits (not a bare number), or
+    marks the OCR writes for letters ("¢" for "ở", "nghi_p", "th-c"); not code-shaped tokens
+    ("KH/TU", "QĐ-UBND") or numbers."""
     letters = channel().letters
-    return not token.isdigit() and all(c.isalnum() or (not c.isascii() and c in letters) for c in token)
+    if token.isdigit() or not all(c.isalnum() or c in letters for c in token):
+        return False
+    inner = [c for c in token if not c.isalnum() and c.isascii()]
+    if not inner:
+        return True
+    capitals = sum(c.isupper() for c in token)
+    return sum(c.isalpha() for c in token) >= 2 and capitals < 2 and not any(c.isdigit() for c in token) and len(inner) <= 2
 
 
 GARBLED_SHAPE = re.compile(r"^[^\W\d_]+\d[^\W\d_]*$|^[^\W\d_]*\d[^\W\d_]+$|[a-z][A-Z]")
@@ -341,7 +350,7 @@ def _surely_garbled(token: str) -> bool:
 
 
 def _decode(positions: list[_Position]) -> list[tuple[str, float]]:
-    lattice = [[(c, lp) for c, lp, _ in p.candidates] for p in positions]
+    lattice = [[(c, CHANNEL_WEIGHT * lp) for c, lp, _ in p.candidates] for p in positions]
     try:
         from .lm import get_lm
 

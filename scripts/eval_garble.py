@@ -75,7 +75,7 @@ def main() -> None:
                 if shown >= args.show:
                     break
     elapsed = time.time() - began
-    print(f"{len(records)} held-out pages, {words} reference words, {elapsed:.1f} s ({words / elapsed:.0f} words/s)")
+    print(f"{len(records)} pages, {words} reference words, {elapsed:.1f} s ({words / elapsed:.0f} words/s)")
     print(f"edits: {dict(kinds_total)}")
     print(f"| {'group':34} | pages | words | as-is OCR | repaired |")
     print(f"|{'-' * 36}|------:|------:|----------:|---------:|")
