@@ -106,7 +106,7 @@ def _trie() -> dict:
 
 def _walk(node: dict, chunk: str) -> dict | None:
     for char in chunk:
-        node = node.get(char)
+        node = node.get(char) if char != END else None
         if node is None:
             return None
     return node
@@ -134,7 +134,7 @@ def syllable_candidates(observed: str, top_k: int = TOP_K) -> tuple[tuple[str, f
     for j in range(n + 1):
         for text, (score, node, starts) in list(frontier[j].items()):
             for char, child in node.items():  # a letter the OCR dropped
-                if char in model.deletions:
+                if char in model.deletions and char != END:
                     offer(j, text + char, score + model.deletions[char], child, starts)
             if END in node and 0 < j < n and text.count(" ") < MAX_SYLLABLES_PER_TOKEN - 1:
                 offer(j, text + " ", score + model.merge, root, starts + (j,))
@@ -149,12 +149,14 @@ def syllable_candidates(observed: str, top_k: int = TOP_K) -> tuple[tuple[str, f
         for text, (score, node, starts) in states:
             unseen = score + model.unseen >= floor
             for char, child in node.items():  # one character for one: any letter, rarely, for any other
+                if char == END:
+                    continue
                 lp = letters.get(char)
                 if lp is None and char == same:
                     lp = UNSEEN_IDENTITY_LOGPROB
                 if lp is not None:
                     offer(j + 1, text + char, score + lp, child, starts)
-                elif unseen and char != END:
+                elif unseen:
                     offer(j + 1, text + char, score + model.unseen, child, starts)
             if unseen and text and text[-1] != " ":  # a stray character the OCR added inside a syllable
                 offer(j + 1, text, score + model.unseen, node, starts)
@@ -337,7 +339,7 @@ def _worth_reading(token: str) -> bool:
     if not inner:
         return True
     capitals = sum(c.isupper() for c in token)
-    return sum(c.isalpha() for c in token) >= 2 and capitals < 2 and not any(c.isdigit() for c in token) and len(inner) <= 2
+    return any(c.isalpha() for c in token) and capitals < 2 and not any(c.isdigit() for c in token) and len(inner) <= 2
 
 
 GARBLED_SHAPE = re.compile(r"^[^\W\d_]+\d[^\W\d_]*$|^[^\W\d_]*\d[^\W\d_]+$|[a-z][A-Z]")

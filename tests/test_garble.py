@@ -108,3 +108,9 @@ def test_edits_have_valid_offsets() -> None:
         end_of_previous = end
     fixed = apply(line, edits)
     assert "20-CT/TW" in fixed and "12/12/2022" in fixed
+
+
+def test_odd_characters_do_not_break_the_search() -> None:
+    for line in ["gi$ $$ a$b", "t(-ng ~ @ ¢ _ -- //", "", "   ", "2016 1.000.000 50%"]:
+        for start, end, _, _, _ in repair_line(line):
+            assert 0 <= start < end <= len(line)
