@@ -208,3 +208,14 @@ def test_cli_reports_each_bad_file_on_one_line_without_traceback(tmp_path):
     for line, (path, _, message) in zip(lines, cases.values()):
         assert line == f"chithi: {path}: " + line.split(f"{path}: ", 1)[1]
         assert message in line
+
+
+def test_old_word_and_encrypted_word_files_are_told_apart(tmp_path):
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    legacy, locked = tmp_path / "old.docx", tmp_path / "locked.docx"
+    legacy.write_bytes(ole + "WordDocument".encode("utf-16-le"))
+    locked.write_bytes(ole + "EncryptedPackage".encode("utf-16-le"))
+    with pytest.raises(UnreadableFile, match=r"old binary Word \(.doc\)"):
+        ingest_path(legacy)
+    with pytest.raises(EncryptedFile, match="password-protected"):
+        ingest_path(locked)

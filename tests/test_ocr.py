@@ -92,3 +92,21 @@ def test_image_without_text_is_an_error(tmp_path):
     Image.new("L", (1200, 1600), 255).save(path, dpi=(300, 300))
     with pytest.raises(EmptyDocument, match="OCR found no text"):
         ingest_path(path)
+
+
+def test_pdf_mixing_text_and_scanned_pages_is_read_page_by_page(tmp_path, excerpt):
+    import pypdfium2 as pdfium
+
+    from .conftest import PDFS
+
+    scan = save_pdf(render_pages(excerpt), tmp_path / "scan.pdf")
+    mixed = pdfium.PdfDocument.new()
+    mixed.import_pages(pdfium.PdfDocument(PDFS / "thong-tu-so-01-2025-tt-bldtbxh-43956.pdf"), [0])
+    mixed.import_pages(pdfium.PdfDocument(scan), [0])
+    path = tmp_path / "mixed.pdf"
+    mixed.save(path)
+
+    got = ingest_path(path)
+    assert [p.method for p in got.pages] == ["text", "ocr"]
+    assert got.page_texts[0].startswith("CÔNG BÁO/Số 231 + 232")
+    assert cer(got.page_texts[1], excerpt) < 0.01
