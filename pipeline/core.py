@@ -100,6 +100,7 @@ def process(ingested, *, repair: bool = True, stages: list[str] | None = None) -
             source=source,
             text=text[start:end],
             repairs=_rebase(repairs, start, end),
+            warnings=list(ingested.warnings),
         )
         for name in names:
             record = get_stage(name)(record)
