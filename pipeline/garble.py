@@ -68,7 +68,7 @@ def channel() -> Channel:
     rules = {obs: [(t, lp) for t, lp in options if lp >= MIN_RULE_LOGPROB] for obs, options in raw["rules"].items()}
     return Channel(
         rules=rules,
-        letters={obs: {t: lp for t, lp in options if len(t) == 1} for obs, options in rules.items() if len(obs) == 1},
+        letters=_with_case_backoff({obs: {t: lp for t, lp in options if len(t) == 1} for obs, options in rules.items() if len(obs) == 1}),
         chunks={obs: [(t, lp) for t, lp in options if len(t) > 1 or len(obs) > 1] for obs, options in rules.items() if obs},
         deletions={t: lp for t, lp in rules.pop("", []) if len(t) == 1},
         unseen=raw["unseen_logprob"],
@@ -78,6 +78,18 @@ def channel() -> Channel:
         code_types=raw.get("code_type_logprob", {}),
         date_separators=raw.get("date_separator_logprob", {}),
     )
+
+
+def _with_case_backoff(letters: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Capitals are rare in training, so a capital also inherits what its small letter was seen
+    for ("U" for "ử" as "u" is): headings in capitals lose their marks the same way."""
+    out = {obs: dict(options) for obs, options in letters.items()}
+    for obs, options in letters.items():
+        if obs.islower() and obs.upper() != obs:
+            target = out.setdefault(obs.upper(), {})
+            for true, lp in options.items():
+                target.setdefault(true, lp)
+    return out
 
 
 @cache
