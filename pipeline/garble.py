@@ -4,8 +4,9 @@ A noisy channel: `models/channel/channel.json` (scripts/train_channel.py) holds
 log P(observed chunk | true chunk), learned from Vietnamese pages that the project rendered and
 OCRed with `tesseract -l eng` itself (scripts/make_ocr_pairs.py). For each observed token the
 channel is inverted over a trie of Vietnamese syllables (a beam search that reads the token
-left to right, trying every true chunk the observed chunk can come from); a token may also
-hold two syllables whose space the OCR lost. The candidates and their channel log-probs
+left to right, trying every true chunk the observed chunk can come from, letters the OCR
+dropped and characters it added); a token may also hold two syllables whose space the OCR
+lost. The best candidates (channel + unigram prior) and their channel log-probs
 form a lattice that the syllable language model (`pipeline.lm`) decodes.
 
 Document codes ("2o-cTlTw" → "20-CT/TW") and dates ("O2l02l2023" → "02/02/2023") are repaired
@@ -30,12 +31,12 @@ MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "channel" / "ch
 DATA_DIR = Path(__file__).parent / "data"
 Edit = tuple[int, int, str, float, str]
 
-BEAM = 128
+BEAM = 128  # partial readings kept per position of the observed token
 MARGIN = 12.0  # states this far below the best at a position are dropped
-MIN_RULE_LOGPROB = -8.0
+MIN_RULE_LOGPROB = -8.0  # rarer confusions fall back to the unseen log-prob
 UNSEEN_IDENTITY_LOGPROB = math.log(0.5)  # a character training never showed is most likely read right
-PRIOR_WEIGHT = 1.0
-CHANNEL_WEIGHT = 1.0  # scale of the channel log-probs against the LM's in the lattice  # weight of the unigram prior when choosing which candidates reach the LM  # rarer confusions fall back to the unseen log-prob
+PRIOR_WEIGHT = 1.0  # weight of the unigram prior when choosing which candidates reach the LM
+CHANNEL_WEIGHT = 1.0  # scale of the channel log-probs against the LM's in the lattice
 TOP_K = 12
 MAX_SYLLABLES_PER_TOKEN = 2
 EDGE_PUNCTUATION = ".,;:!?()[]{}\"'“”‘’…-–*"
@@ -56,7 +57,7 @@ class Channel:
     keep: float  # log-prob penalty for keeping a token that is no syllable
     longest: int
     code_types: dict[str, float]  # log P(document type) among codes in the training corpus
-    date_separators: dict[str, float]  # log P(separator) among dates in the training corpus
+    date_separators: dict[str, float]  # log P(separator) among dates of the clean plans
 
 
 @cache

@@ -1,14 +1,15 @@
 """Legacy Vietnamese font encodings: detect TCVN3 (ABC) and VNI text and convert it to Unicode.
 
 PDFs made with the old 8-bit fonts extract as mojibake: TCVN3 "ViÖt Nam", "ng­êi lao ®éng";
-VNI "Vieät Nam", "ngöôøi lao ñoäng". Each line is decoded with both tables and kept only
-when the decoded line has more well-formed Vietnamese syllables than the original, so clean
-Unicode text is never touched. The tables live in pipeline/data/{tcvn3,vni}.json (written by
-scripts/make_legacy_tables.py).
+VNI "Vieät Nam", "ngöôøi lao ñoäng". The encoding that makes the text most Vietnamese
+(syllables gained, tell-tale code characters lost) is chosen for the whole text, then each
+line is decoded only where that raises its score, so clean Unicode text is never touched.
+The tables live in pipeline/data/{tcvn3,vni}.json (written by scripts/make_legacy_tables.py).
 
 TCVN3 capital fonts (.VnTimeH and friends) reuse the lower-case codes, so an accented
 capital extracts as its lower-case code; the case is inferred from the ASCII capitals around
-it (a word or line in capitals) and from the start of a sentence.
+it (a word or line in capitals), from the start of a sentence, and from words training text
+capitalises in mid-sentence ("Ủy ban").
 """
 
 from __future__ import annotations
