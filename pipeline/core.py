@@ -37,7 +37,14 @@ def document_stages() -> tuple[str, ...]:
 
 
 def _looks_like_path(value: str) -> bool:
-    return "\n" not in value and len(value) < 4096 and (Path(value).suffix != "" or "/" in value)
+    """A string is a path when it names an existing file, or is one line ending in a file
+    extension with no spaces around it ("plan.pdf", "scans/KH 157.tif"); anything else is text."""
+    if "\n" in value or len(value) > 4096:
+        return False
+    if Path(value).exists():
+        return True
+    suffix = Path(value).suffix
+    return value == value.strip() and 1 < len(suffix) <= 5 and suffix[1:].isalnum()
 
 
 def extract(
