@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up chithi on a fresh Debian/Ubuntu machine: system packages (Tesseract with the
-# Vietnamese model, poppler) when missing, then .venv with the package and its test tools.
+# Vietnamese and English models, poppler, fonts, chromium) when missing, then .venv with the package and its test tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +9,11 @@ command -v tesseract >/dev/null || need+=(tesseract-ocr)
 [ -e /usr/share/tesseract-ocr/5/tessdata/vie.traineddata ] || ls /usr/share/tesseract-ocr/*/tessdata/vie.traineddata >/dev/null 2>&1 || need+=(tesseract-ocr-vie)
 ls /usr/share/tesseract-ocr/*/tessdata/eng.traineddata >/dev/null 2>&1 || need+=(tesseract-ocr-eng)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
-fc-list 2>/dev/null | grep -qi "DejaVu Sans" || need+=(fonts-dejavu-core)
+# Fonts that the scan-rendering tests and scripts typeset Vietnamese with.
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+[ -e /usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf ] || need+=(fonts-liberation)
+# Headless browser for the HTML comparison report's screenshot test.
+command -v chromium >/dev/null || command -v chromium-browser >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "chithi setup: installing system packages: ${need[*]}"
   sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
@@ -17,15 +21,6 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq "${need[@]}"
 fi
 
-# --- Chromium (compare engineer): headless browser for tests/test_report_browser.py, which
-# screenshots the HTML comparison report; the test is skipped when no chromium is installed.
-if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
-  echo "chithi setup: installing chromium (HTML report screenshot test)"
-  sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
-  $sudo_ apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq chromium || echo "chithi setup: chromium not installed; the browser test will be skipped"
-fi
-# --- end of Chromium block
 
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
