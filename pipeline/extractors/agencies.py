@@ -22,8 +22,8 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass, field, replace
+from functools import cache, lru_cache
 from importlib import resources
 
 from ..registry import stage
@@ -42,6 +42,7 @@ def _load(name: str) -> dict:
     return json.loads(resources.files("pipeline").joinpath(f"data/{name}").read_text("utf-8"))
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(word: str) -> str:
     """Case-fold a syllable and place its tone mark one way (uỷ → ủy, hoà → hòa)."""
     word = unicodedata.normalize("NFC", word).casefold()
@@ -65,6 +66,7 @@ class Word:
     breaks: bool = False  # a blank line separates this word from the one before
 
 
+@lru_cache(maxsize=1 << 16)
 def strip_marks(word: str) -> str:
     """A folded word without its diacritics (ủy → uy, đoàn → doan), for garbled text."""
     bare = "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
@@ -187,15 +189,29 @@ def role_words() -> tuple[re.Pattern, dict[str, str | None], re.Pattern, dict[st
 
 # --------------------------------------------------------------------- matching
 def _longest(words: list[Word], i: int, table: dict[tuple[str, ...], object]) -> tuple[int, object] | None:
-    """The longest entry of `table` whose words start at `i`: (end index, value)."""
-    best = None
-    for length in range(1, 9):
-        key = tuple(w.norm for w in words[i:i + length])
-        if len(key) < length:
-            break
+    """The longest entry of `table` (of at most 8 words) whose words start at `i`: (end index, value)."""
+    prefixes = _prefixes(table)
+    best, key = None, ()
+    for word in words[i:i + 8]:
+        key += (word.norm,)
+        if key not in prefixes:
+            break  # no entry starts with these words, so no longer one matches either
         if key in table:
-            best = (i + length, table[key])
+            best = (i + len(key), table[key])
     return best
+
+
+_PREFIXES: dict[int, tuple[dict, frozenset]] = {}
+
+
+def _prefixes(table: dict[tuple[str, ...], object]) -> frozenset[tuple[str, ...]]:
+    """Every leading run of words of every key of `table`; tables are the cached
+    gazetteer's, so each is computed once (the table is held, so its id stays its own)."""
+    held = _PREFIXES.get(id(table))
+    if held is None or held[0] is not table:
+        held = (table, frozenset(key[:n] for key in table for n in range(1, len(key) + 1)))
+        _PREFIXES[id(table)] = held
+    return held[1]
 
 
 def _proper_name(words: list[Word], i: int, g: Gazetteer, limit: int = 4) -> int:
@@ -322,8 +338,19 @@ def find_mentions(text: str, *, loose: bool = False) -> list[Found]:
     """Every agency mention in `text`, left to right, without roles.
 
     `loose` matches the gazetteer without diacritics: for spans the model marks in text
-    that the repair stage left without its tone marks.
+    that the repair stage left without its tone marks. The agencies, tasks and model stages
+    all ask for the mentions of the same text: it is parsed once, and every caller gets its
+    own copies (they add roles and rename in place).
     """
+    return [replace(m, roles=set(m.roles)) for m in _parsed_mentions(text, loose)]
+
+
+@lru_cache(maxsize=32)
+def _parsed_mentions(text: str, loose: bool) -> tuple[Found, ...]:
+    return tuple(_match_all(text, loose))
+
+
+def _match_all(text: str, loose: bool) -> list[Found]:
     g = gazetteer(loose)
     words = _words_of(text, g.abbreviations, loose)
     found, i = [], 0

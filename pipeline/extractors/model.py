@@ -64,10 +64,28 @@ def load_model(path: str = str(MODEL_DIR)):
     import spacy
 
     try:
-        return spacy.load(path)
+        nlp = spacy.load(path)
     except (OSError, ValueError, KeyError) as error:
         raise ChithiError(path, f"the NER model cannot be loaded ({error}); retrain it with scripts/train_ner.py",
                           stage="model") from None
+    _use_numpy_matmul(nlp)
+    return nlp
+
+
+def _use_numpy_matmul(nlp) -> None:
+    """Run the model's matrix products through numpy (OpenBLAS) instead of blis.
+
+    thinc's default CPU ops multiply with blis, which on the CPUs we run on is about 3-4×
+    slower than OpenBLAS for the tok2vec's (tokens × 288) · (288 × 288) products, the bulk
+    of the stage's time. The weights and the arithmetic are the same; scripts/bench_stages.py
+    measures the gain.
+    """
+    from thinc.api import NumpyOps
+
+    ops = NumpyOps(use_blis=False)
+    for _, component in nlp.pipeline:
+        for node in component.model.walk():
+            node.ops = ops
 
 
 @cache
