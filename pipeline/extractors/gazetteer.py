@@ -12,7 +12,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 SYLLABLE = re.compile(r"[^\W_]+", re.UNICODE)
@@ -25,6 +25,7 @@ def load_table(name: str) -> dict:
     return json.loads(raw)
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(word: str) -> str:
     """Case-folded NFC form used to compare syllables (tone marks kept)."""
     return unicodedata.normalize("NFC", word).casefold()
@@ -47,7 +48,13 @@ class Syllable:
 
 def syllables(text: str, start: int = 0, end: int | None = None) -> list[Syllable]:
     """The syllables of `text[start:end]` with offsets into `text`."""
-    return [Syllable(m.group(), m.start(), m.end()) for m in SYLLABLE.finditer(text, start, end if end is not None else len(text))]
+    return list(_syllables(text, start, len(text) if end is None else end))
+
+
+@lru_cache(maxsize=64)
+def _syllables(text: str, start: int, end: int) -> tuple[Syllable, ...]:
+    """Cut once per text: the markets and funding stages both read the whole document."""
+    return tuple(Syllable(m.group(), m.start(), m.end()) for m in SYLLABLE.finditer(text, start, end))
 
 
 def phrase_key(phrase: str) -> tuple[str, ...]:
@@ -73,6 +80,7 @@ class PhraseMatcher:
             if key:
                 self._table.setdefault(key, value)
         self._longest = max((len(k) for k in self._table), default=0)
+        self._prefixes = frozenset(k[:n] for k in self._table for n in range(1, len(k) + 1))
 
     def find(self, text: str, sylls: list[Syllable]) -> list[Match]:
         """Non-overlapping matches, scanning left to right, longest phrase first.
@@ -83,15 +91,27 @@ class PhraseMatcher:
         keys = [s.key for s in sylls]
         found, i = [], 0
         while i < len(sylls):
-            for n in range(min(self._longest, len(sylls) - i), 0, -1):
-                value = self._table.get(tuple(keys[i:i + n]))
-                if value is not None and joined(text, sylls[i:i + n]):
+            for n in reversed(self._lengths_at(keys, i)):
+                value = self._table[tuple(keys[i:i + n])]
+                if joined(text, sylls[i:i + n]):
                     found.append(Match(sylls[i].start, sylls[i + n - 1].end, i, i + n - 1, value))
                     i += n
                     break
             else:
                 i += 1
         return found
+
+    def _lengths_at(self, keys: list[str], i: int) -> list[int]:
+        """The lengths of the phrases whose syllables start at `keys[i]`, shortest first;
+        the walk stops as soon as no phrase begins with the syllables read so far."""
+        lengths, key = [], ()
+        for word in keys[i:i + self._longest]:
+            key += (word,)
+            if key not in self._prefixes:
+                break
+            if key in self._table:
+                lengths.append(len(key))
+        return lengths
 
 
 _GLUE = re.compile(r"[\s\-–,()]*")

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -99,16 +99,21 @@ def _fuzzy_matches(text: str, sylls: list[Syllable], exact: list[Match]) -> list
     capitalised; lower confidence."""
     taken = {i for m in exact for i in range(m.first, m.last + 1)}
     by_length = _unaccented_variants()
+    lengths, choices = sorted(by_length, reverse=True), {n: list(v) for n, v in by_length.items()}
+    capitalised = [s.capitalised for s in sylls]
     found, i = [], 0
     while i < len(sylls):
         match = None
-        for n in sorted(by_length, reverse=True):
-            window = sylls[i:i + n]
-            if len(window) < n or taken & set(range(i, i + n)) or not _plausible(text, window):
+        for n in lengths:
+            # the cheap tests first: both ends capitalised, no syllable already matched
+            if i + n > len(sylls) or not (capitalised[i] and capitalised[i + n - 1]):
                 continue
+            if any(j in taken for j in range(i, i + n)) or not joined(text, sylls[i:i + n]):
+                continue
+            window = sylls[i:i + n]
             key = " ".join(unaccent(s.text) for s in window)
             best = process.extractOne(
-                key, list(by_length[n]), scorer=Levenshtein.normalized_distance,
+                key, choices[n], scorer=Levenshtein.normalized_distance,
                 score_cutoff=FUZZY_MAX_DISTANCE,
             )
             if best is not None:
@@ -122,10 +127,6 @@ def _fuzzy_matches(text: str, sylls: list[Syllable], exact: list[Match]) -> list
     return found
 
 
-def _plausible(text: str, window: list[Syllable]) -> bool:
-    return window[0].capitalised and window[-1].capitalised and joined(text, window)
-
-
 @cache
 def _unaccented_variants() -> dict[int, dict[str, dict]]:
     by_length: dict[int, dict[str, dict]] = {}
@@ -137,6 +138,7 @@ def _unaccented_variants() -> dict[int, dict[str, dict]]:
     return by_length
 
 
+@lru_cache(maxsize=1 << 16)
 def unaccent(word: str) -> str:
     """'Quốc' → 'quoc', 'Đức' → 'duc'."""
     stripped = "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
@@ -219,7 +221,10 @@ def _criterion_markets(text: str, sylls: list[Syllable]) -> list[Market]:
     nouns, window, cues = _criteria()
     keys = [s.key for s in sylls]
     found: dict[str, Market] = {}
+    first_words = {n[0] for n in nouns if n}
     for i in range(len(sylls)):
+        if keys[i] not in first_words and () not in nouns:
+            continue
         noun = next((n for n in nouns if tuple(keys[i:i + len(n)]) == n), None)
         if noun is None:
             continue
