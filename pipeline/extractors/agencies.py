@@ -25,6 +25,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 from ..registry import stage
 from ..schema import Agency, DocumentRecord, Mention, Section
@@ -56,8 +57,9 @@ def fold(word: str) -> str:
     return word
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
+    """One word of the text; a named tuple, since a document has thousands of them."""
+
     norm: str
     start: int
     end: int
@@ -81,7 +83,8 @@ def _words_of(text: str, abbreviations: dict[str, str], loose: bool = False) -> 
         token = m.group()
         if token in _DASHES:
             continue
-        breaks = _BLANK_LINE.search(text, previous_end, m.start()) is not None
+        gap_has_line_break = text.find("\n", previous_end, m.start()) != -1
+        breaks = gap_has_line_break and _BLANK_LINE.search(text, previous_end, m.start()) is not None
         previous_end = m.end()
         if m.group("abbr"):
             for part in re.findall(r"\w+|[^\w\s]", abbreviations[token]):

@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 SYLLABLE = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -31,8 +32,9 @@ def fold(word: str) -> str:
     return unicodedata.normalize("NFC", word).casefold()
 
 
-@dataclass(frozen=True)
-class Syllable:
+class Syllable(NamedTuple):
+    """A syllable and its offsets; a named tuple, since a document has thousands of them."""
+
     text: str
     start: int
     end: int
