@@ -115,7 +115,14 @@ def _compare_all(records, job: Job, result: FileResult) -> None:
 
 
 def warm_up(repair: bool, parent_pid: int | None = None) -> None:
-    """Worker initializer: load the stages and their models once, before the first file."""
+    """Worker initializer: load the stages and their models once, before the first file.
+
+    Each worker is meant to keep one core busy, so its BLAS (the NER model's matrix
+    products) runs on one thread; set before numpy is first imported in the worker, which
+    happens below. A value the user exported is kept.
+    """
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
     from .core import process
     from .ingest import ingest_text
 

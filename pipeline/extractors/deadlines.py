@@ -84,8 +84,14 @@ def _spans(text: str, pattern: re.Pattern, start: int, end: int) -> list[tuple[i
 
 
 def _has_verb(clause: str, kind: str = "verbs") -> bool:
-    folded = fold(clause)
-    return any(re.search(rf"(?<![^\W_]){re.escape(v)}(?![^\W_])", folded) for v in _cues()[kind])
+    return _verb_pattern(kind).search(fold(clause)) is not None
+
+
+@cache
+def _verb_pattern(kind: str) -> re.Pattern:
+    """Any of the cue verbs of `kind` as a whole word (one regex for the whole list)."""
+    verbs = "|".join(re.escape(v) for v in _cues()[kind]) or "(?!)"
+    return re.compile(rf"(?<![^\W_])(?:{verbs})(?![^\W_])")
 
 
 def _recurrences(text: str, start: int, end: int, matcher: PhraseMatcher) -> list[tuple[int, int, str]]:

@@ -26,10 +26,15 @@ def load_table(name: str) -> dict:
     return json.loads(raw)
 
 
-@lru_cache(maxsize=1 << 16)
 def fold(word: str) -> str:
     """Case-folded NFC form used to compare syllables (tone marks kept)."""
     return unicodedata.normalize("NFC", word).casefold()
+
+
+@lru_cache(maxsize=1 << 16)
+def _syllable_key(syllable: str) -> str:
+    """`fold` of one syllable; a document repeats a few thousand syllables many times."""
+    return fold(syllable)
 
 
 class Syllable(NamedTuple):
@@ -41,7 +46,7 @@ class Syllable(NamedTuple):
 
     @property
     def key(self) -> str:
-        return fold(self.text)
+        return _syllable_key(self.text)
 
     @property
     def capitalised(self) -> bool:
@@ -50,13 +55,19 @@ class Syllable(NamedTuple):
 
 def syllables(text: str, start: int = 0, end: int | None = None) -> list[Syllable]:
     """The syllables of `text[start:end]` with offsets into `text`."""
-    return list(_syllables(text, start, len(text) if end is None else end))
+    if start == 0 and end is None:
+        return list(_all_syllables(text))
+    return _cut(text, start, len(text) if end is None else end)
 
 
-@lru_cache(maxsize=64)
-def _syllables(text: str, start: int, end: int) -> tuple[Syllable, ...]:
-    """Cut once per text: the markets and funding stages both read the whole document."""
-    return tuple(Syllable(m.group(), m.start(), m.end()) for m in SYLLABLE.finditer(text, start, end))
+@lru_cache(maxsize=8)
+def _all_syllables(text: str) -> tuple[Syllable, ...]:
+    """A whole text is cut once: the markets and funding stages both read the document."""
+    return tuple(_cut(text, 0, len(text)))
+
+
+def _cut(text: str, start: int, end: int) -> list[Syllable]:
+    return [Syllable(m.group(), m.start(), m.end()) for m in SYLLABLE.finditer(text, start, end)]
 
 
 def phrase_key(phrase: str) -> tuple[str, ...]:
