@@ -17,6 +17,7 @@ parse as a code or a plausible date are kept.
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import re
@@ -127,6 +128,58 @@ def _walk(node: dict, chunk: str) -> dict | None:
 
 # ------------------------------------------------------------------ syllable candidates
 
+class _Frontier:
+    """Partial readings of the observed token up to one position: text -> (score, trie node,
+    syllable starts), the best score kept per text.
+
+    The frontier is cut to its BEAM best readings within MARGIN of the best, and scores only
+    fall as a reading grows (every log-prob is <= 0). So a reading offered below the floor
+    (MARGIN under the best so far, or under the BEAM-th best distinct reading so far, which is
+    recomputed after every BEAM new readings) can never survive the cut: it is refused at
+    once, before it costs a dictionary entry, a sort, or the expansion of its own children.
+    """
+
+    __slots__ = ("states", "best", "floor", "_fresh")
+
+    def __init__(self) -> None:
+        self.states: dict[str, tuple[float, dict, tuple[int, ...]]] = {}
+        self.best = -math.inf
+        self.floor = -math.inf  # offers below it are refused
+        self._fresh = 0  # readings added since the BEAM-th best was last found
+
+    def offer(self, text: str, score: float, node: dict, starts: tuple[int, ...]) -> None:
+        if score < self.floor:
+            return
+        if score > self.best:
+            self.best = score
+            self.floor = max(self.floor, score - MARGIN)
+        old = self.states.get(text)
+        if old is None:
+            self._fresh += 1
+            if self._fresh >= BEAM:
+                self._raise_floor()
+        elif score <= old[0]:
+            return
+        self.states[text] = (score, node, starts)
+
+    def _raise_floor(self) -> None:
+        self._fresh = 0
+        if len(self.states) >= BEAM:
+            kth = heapq.nlargest(BEAM, (state[0] for state in self.states.values()))[-1]
+            self.floor = max(self.floor, kth)
+
+    def cut(self) -> list[tuple[str, tuple[float, dict, tuple[int, ...]]]]:
+        """The BEAM best readings within MARGIN of the best, best first."""
+        floor = self.best - MARGIN
+        states = heapq.nlargest(BEAM, self.states.items(), key=lambda item: item[1][0])
+        return [state for state in states if state[1][0] >= floor]
+
+    def survivors(self) -> list[tuple[str, tuple[float, dict, tuple[int, ...]]]]:
+        """The readings `cut` keeps, in the order they were offered (which breaks ties)."""
+        kept = {text for text, _ in self.cut()}
+        return [item for item in self.states.items() if item[0] in kept]
+
+
 @lru_cache(maxsize=50_000)
 def syllable_candidates(observed: str, top_k: int = TOP_K) -> tuple[tuple[str, float, tuple[int, ...]], ...]:
     """Syllables (or two syllables joined by a space) that `observed` may be an OCR reading of.
@@ -135,53 +188,110 @@ def syllable_candidates(observed: str, top_k: int = TOP_K) -> tuple[tuple[str, f
     """
     model, root = channel(), _trie()
     n = len(observed)
-    # frontier[j]: candidate text so far -> (score, trie node, syllable starts)
-    frontier: list[dict[str, tuple[float, dict, tuple[int, ...]]]] = [{} for _ in range(n + 1)]
-    frontier[0][""] = (0.0, root, (0,))
-
-    def offer(j: int, text: str, score: float, node: dict, starts: tuple[int, ...]) -> None:
-        best = frontier[j].get(text)
-        if best is None or score > best[0]:
-            frontier[j][text] = (score, node, starts)
-
+    frontier = [_Frontier() for _ in range(n + 1)]
+    frontier[0].offer("", 0.0, root, (0,))
+    states: list = []
     for j in range(n + 1):
-        for text, (score, node, starts) in list(frontier[j].items()):
-            for char, child in node.items():  # a letter the OCR dropped
-                if char in model.deletions and char != END:
-                    offer(j, text + char, score + model.deletions[char], child, starts)
+        here = frontier[j]
+        # Letters the OCR dropped and spaces it lost, from the readings that survive the cut
+        # (a reading's extensions score below it, so those of a dropped one would drop too).
+        for text, (score, node, starts) in here.survivors():
+            _offer_deletions(here, text, score, node, starts)
             if END in node and 0 < j < n and text.count(" ") < MAX_SYLLABLES_PER_TOKEN - 1:
-                offer(j, text + " ", score + model.merge, root, starts + (j,))
-        states = sorted(frontier[j].items(), key=lambda item: -item[1][0])[:BEAM]
-        states = [state for state in states if state[1][0] >= states[0][1][0] - MARGIN] if states else []
-        frontier[j] = dict(states)
+                here.offer(text + " ", score + model.merge, root, starts + (j,))
+        states = here.cut()
         if j == n:
             break
-        letters = model.letters.get(observed[j], {})
-        same = observed[j].lower()
-        floor = states[0][1][0] - MARGIN if states else 0.0  # unseen confusions only from near the best
+        steps = _letter_steps(observed[j])
+        unseen_floor = states[0][1][0] - MARGIN if states else 0.0  # unseen confusions only from near the best
+        following = frontier[j + 1]
         for text, (score, node, starts) in states:
-            unseen = score + model.unseen >= floor
-            for char, child in node.items():  # one character for one: any letter, rarely, for any other
-                if char == END:
-                    continue
-                lp = letters.get(char)
-                if lp is None and char == same:
-                    lp = UNSEEN_IDENTITY_LOGPROB
-                if lp is not None:
-                    offer(j + 1, text + char, score + lp, child, starts)
-                elif unseen:
-                    offer(j + 1, text + char, score + model.unseen, child, starts)
-            if unseen and text and text[-1] != " ":  # a stray character the OCR added inside a syllable
-                offer(j + 1, text, score + model.unseen, node, starts)
+            if score + model.unseen >= unseen_floor:
+                _offer_any_letter(following, text, score, node, starts, observed[j], model.unseen)
+                if text and text[-1] != " ":  # a stray character the OCR added inside a syllable
+                    following.offer(text, score + model.unseen, node, starts)
+            else:
+                _offer_letters(following, text, score, node, starts, steps)
             for k in range(1, min(model.longest, n - j) + 1):
                 for true, lp in model.chunks.get(observed[j:j + k], ()):
                     after = _walk(node, true)
                     if after is not None:
-                        offer(j + k, text + true, score + lp, after, starts)
-    finals = [(text, score, starts) for text, (score, node, starts) in frontier[n].items() if END in node]
+                        frontier[j + k].offer(text + true, score + lp, after, starts)
+    finals = [(text, score, starts) for text, (score, node, starts) in states if END in node]
     prior = _unigram_logprob()
     finals.sort(key=lambda item: -(item[1] + PRIOR_WEIGHT * sum(prior.get(s, -20.0) for s in item[0].split(" "))))
     return tuple(finals[:top_k])
+
+
+def _offer_deletions(here: _Frontier, text: str, score: float, node: dict, starts: tuple[int, ...]) -> None:
+    """Readings with one more letter that the OCR dropped, likeliest first."""
+    for lp, char, child in _deletion_steps(node):
+        if score + lp < here.floor:
+            break
+        here.offer(text + char, score + lp, child, starts)
+
+
+_DELETION_STEPS: dict[int, list[tuple[float, str, dict]]] = {}  # id(trie node) -> its steps
+
+
+def _deletion_steps(node: dict) -> list[tuple[float, str, dict]]:
+    """(log P(dropped), letter, child) for the children of `node` whose letter the OCR may
+    drop, likeliest first; found once per node (trie nodes live as long as the process)."""
+    steps = _DELETION_STEPS.get(id(node))
+    if steps is None:
+        deletions = channel().deletions
+        steps = sorted(((deletions[char], char, child) for char, child in node.items() if char != END and char in deletions),
+                       key=lambda step: -step[0])
+        _DELETION_STEPS[id(node)] = steps
+    return steps
+
+
+@lru_cache(maxsize=1024)
+def _letter_steps(observed: str) -> dict[str, float]:
+    """true -> log P(observed | true) for the true characters the channel knows `observed`
+    for, and the character itself when training never showed it, likeliest first."""
+    letters = channel().letters.get(observed, {})
+    steps = {char: lp for char, lp in letters.items() if char != END}
+    same = observed.lower()
+    if same not in letters and same != END:
+        steps[same] = UNSEEN_IDENTITY_LOGPROB
+    return dict(sorted(steps.items(), key=lambda step: -step[1]))
+
+
+def _offer_letters(following: _Frontier, text: str, score: float, node: dict, starts: tuple[int, ...],
+                   steps: dict[str, float]) -> None:
+    """Readings one character longer: the true characters the observed one is known for.
+
+    Deep in the trie a node has a child or two, so its children are looked up among the
+    steps; near the root the steps are fewer, so they are looked up among the children,
+    likeliest first, until they fall below what the next frontier keeps."""
+    if len(node) <= len(steps):
+        for char, child in node.items():
+            lp = steps.get(char)
+            if lp is not None and score + lp >= following.floor:
+                following.offer(text + char, score + lp, child, starts)
+        return
+    for char, lp in steps.items():
+        if score + lp < following.floor:
+            break
+        child = node.get(char)
+        if child is not None:
+            following.offer(text + char, score + lp, child, starts)
+
+
+def _offer_any_letter(following: _Frontier, text: str, score: float, node: dict, starts: tuple[int, ...],
+                      observed: str, unseen: float) -> None:
+    """Readings one character longer from a reading near the best: any letter of the trie,
+    at the unseen-confusion log-prob when the channel does not know it for `observed`."""
+    letters = channel().letters.get(observed, {})
+    same = observed.lower()
+    for char, child in node.items():
+        if char == END:
+            continue
+        lp = letters.get(char)
+        if lp is None:
+            lp = UNSEEN_IDENTITY_LOGPROB if char == same else unseen
+        following.offer(text + char, score + lp, child, starts)
 
 
 @cache
@@ -329,16 +439,22 @@ def _positions(line: str) -> list[_Position]:
             positions.append(_Position(start, start + core_start, token[:core_start], [(token[:core_start], 0.0, (0,))]))
         if core:
             s = start + core_start
-            found = list(syllable_candidates(core)) if _worth_reading(core) else []
-            keep = sum(lp for c in core for t, lp in model.rules.get(c, ()) if t == c.lower()) + model.keep
-            if all(c != core.lower() for c, _, _ in found) and not (found and _surely_garbled(core)):
-                found.append((core.lower(), keep, (0,)))
-            positions.append(_Position(s, s + len(core), core, found))
+            positions.append(_Position(s, s + len(core), core, _core_candidates(core, model)))
         tail = token[core_start + len(core):] if core else ""
         if tail:
             e = start + len(token)
             positions.append(_Position(e - len(tail), e, tail, [(tail, 0.0, (0,))]))
     return positions
+
+
+def _core_candidates(core: str, model: Channel) -> list[tuple[str, float, tuple[int, ...]]]:
+    """Lattice candidates of a word: its syllable readings, and the word as it stands unless
+    its shape says it is surely garbled."""
+    found = list(syllable_candidates(core)) if _worth_reading(core) else []
+    keep = sum(lp for c in core for t, lp in model.rules.get(c, ()) if t == c.lower()) + model.keep
+    if all(c != core.lower() for c, _, _ in found) and not (found and _surely_garbled(core)):
+        found.append((core.lower(), keep, (0,)))
+    return found
 
 
 def _worth_reading(token: str) -> bool:
