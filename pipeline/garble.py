@@ -174,10 +174,13 @@ class _Frontier:
         states = heapq.nlargest(BEAM, self.states.items(), key=lambda item: item[1][0])
         return [state for state in states if state[1][0] >= floor]
 
-    def survivors(self) -> list[tuple[str, tuple[float, dict, tuple[int, ...]]]]:
-        """The readings `cut` keeps, in the order they were offered (which breaks ties)."""
-        kept = {text for text, _ in self.cut()}
-        return [item for item in self.states.items() if item[0] in kept]
+    def prune(self) -> None:
+        """Drop at once the readings that the cut would drop, keeping the order they were
+        offered in (which breaks ties), so that only survivors are extended further."""
+        if len(self.states) > BEAM:
+            self._raise_floor()
+        self.floor = max(self.floor, self.best - MARGIN)
+        self.states = {text: state for text, state in self.states.items() if state[0] >= self.floor}
 
 
 @lru_cache(maxsize=50_000)
@@ -195,7 +198,8 @@ def syllable_candidates(observed: str, top_k: int = TOP_K) -> tuple[tuple[str, f
         here = frontier[j]
         # Letters the OCR dropped and spaces it lost, from the readings that survive the cut
         # (a reading's extensions score below it, so those of a dropped one would drop too).
-        for text, (score, node, starts) in here.survivors():
+        here.prune()
+        for text, (score, node, starts) in list(here.states.items()):
             _offer_deletions(here, text, score, node, starts)
             if END in node and 0 < j < n and text.count(" ") < MAX_SYLLABLES_PER_TOKEN - 1:
                 here.offer(text + " ", score + model.merge, root, starts + (j,))
@@ -203,6 +207,7 @@ def syllable_candidates(observed: str, top_k: int = TOP_K) -> tuple[tuple[str, f
         if j == n:
             break
         steps = _letter_steps(observed[j])
+        chunks = [(k, true, lp) for k in range(1, min(model.longest, n - j) + 1) for true, lp in model.chunks.get(observed[j:j + k], ())]
         unseen_floor = states[0][1][0] - MARGIN if states else 0.0  # unseen confusions only from near the best
         following = frontier[j + 1]
         for text, (score, node, starts) in states:
@@ -212,11 +217,10 @@ def syllable_candidates(observed: str, top_k: int = TOP_K) -> tuple[tuple[str, f
                     following.offer(text, score + model.unseen, node, starts)
             else:
                 _offer_letters(following, text, score, node, starts, steps)
-            for k in range(1, min(model.longest, n - j) + 1):
-                for true, lp in model.chunks.get(observed[j:j + k], ()):
-                    after = _walk(node, true)
-                    if after is not None:
-                        frontier[j + k].offer(text + true, score + lp, after, starts)
+            for k, true, lp in chunks:
+                after = _walk(node, true)
+                if after is not None:
+                    frontier[j + k].offer(text + true, score + lp, after, starts)
     finals = [(text, score, starts) for text, (score, node, starts) in states if END in node]
     prior = _unigram_logprob()
     finals.sort(key=lambda item: -(item[1] + PRIOR_WEIGHT * sum(prior.get(s, -20.0) for s in item[0].split(" "))))
