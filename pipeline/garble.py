@@ -17,7 +17,6 @@ parse as a code or a plausible date are kept.
 
 from __future__ import annotations
 
-import heapq
 import json
 import math
 import re
@@ -165,13 +164,13 @@ class _Frontier:
     def _raise_floor(self) -> None:
         self._fresh = 0
         if len(self.states) >= BEAM:
-            kth = heapq.nlargest(BEAM, (state[0] for state in self.states.values()))[-1]
+            kth = sorted((state[0] for state in self.states.values()), reverse=True)[BEAM - 1]
             self.floor = max(self.floor, kth)
 
     def cut(self) -> list[tuple[str, tuple[float, dict, tuple[int, ...]]]]:
         """The BEAM best readings within MARGIN of the best, best first."""
         floor = self.best - MARGIN
-        states = heapq.nlargest(BEAM, self.states.items(), key=lambda item: item[1][0])
+        states = sorted(self.states.items(), key=lambda item: item[1][0], reverse=True)[:BEAM]
         return [state for state in states if state[1][0] >= floor]
 
     def prune(self) -> None:
