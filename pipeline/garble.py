@@ -109,7 +109,7 @@ def _inventory() -> frozenset[str]:
 def _trie() -> dict:
     """Trie over the candidate syllables; a node's END key holds its syllable."""
     root: dict = {}
-    for syllable in _inventory():
+    for syllable in sorted(_inventory()):  # sorted: children in the same order in every process
         node = root
         for char in syllable:
             node = node.setdefault(char, {})
@@ -483,20 +483,21 @@ def _surely_garbled(token: str) -> bool:
     return GARBLED_SHAPE.search(token) is not None
 
 
-def _decode(positions: list[_Position]) -> list[tuple[str, float]]:
-    lattice = [[(c, CHANNEL_WEIGHT * lp) for c, lp, _ in p.candidates] for p in positions]
+def _decode(lines: list[list[_Position]]) -> list[list[tuple[str, float]]]:
+    """Best candidate per position of each line, with its confidence, in one batched decode."""
+    lattices = [[[(c, CHANNEL_WEIGHT * lp) for c, lp, _ in p.candidates] for p in positions] for positions in lines]
     try:
         from .lm import get_lm
 
-        return get_lm().decode(lattice)
+        return get_lm().decode_many(lattices)
     except ChithiError:  # no language model yet: the channel alone decides
-        pass
-    out = []
-    for options in lattice:
-        best = max(options, key=lambda x: x[1])
-        total = sum(math.exp(lp - best[1]) for _, lp in options)
-        out.append((best[0], 1.0 / total))
-    return out
+        return [[_channel_choice(options) for options in lattice] for lattice in lattices]
+
+
+def _channel_choice(options: list[tuple[str, float]]) -> tuple[str, float]:
+    best = max(options, key=lambda x: x[1])
+    total = sum(math.exp(lp - best[1]) for _, lp in options)
+    return best[0], 1.0 / total
 
 
 def repair_line(line: str) -> list[Edit]:
@@ -505,22 +506,39 @@ def repair_line(line: str) -> list[Edit]:
     kind is "ocr_garble" for words, "code" for document codes and "date" for dates. Offsets
     are in `line` coordinates; tokens judged right are not listed.
     """
+    return repair_lines([line])[0]
+
+
+def repair_lines(lines: list[str]) -> list[list[Edit]]:
+    """`repair_line` for many lines (those of a document), decoded in one batched pass."""
+    read = [_read_codes(line) for line in lines]
+    decoded = _decode([positions for _, positions in read])
+    return [sorted(edits + _word_edits(positions, best)) for (edits, positions), best in zip(read, decoded)]
+
+
+def _read_codes(line: str) -> tuple[list[Edit], list[_Position]]:
+    """The line's positions, with codes and dates already read (their edits, and the reading
+    as the position's only candidate)."""
     edits: list[Edit] = []
-    word_positions = []
-    for position in _positions(line):
+    positions = _positions(line)
+    for position in positions:
         fixed = repair_code(position.text) if looks_like_code(position.text) else None
         if fixed:
             text, score, kind = fixed
             changed = sum(a != b for a, b in zip(text, position.text))
             edits.append((position.start, position.end, text, round(1 - changed / len(text), 3), kind))
             position.candidates = [(text.lower(), 0.0, (0,))]
-        word_positions.append(position)
-    best = _decode(word_positions)
-    for position, (choice, confidence) in zip(word_positions, best):
+    return edits, positions
+
+
+def _word_edits(positions: list[_Position], best: list[tuple[str, float]]) -> list[Edit]:
+    """Edits for the words whose decoded reading differs from what the OCR wrote."""
+    edits: list[Edit] = []
+    for position, (choice, confidence) in zip(positions, best):
         if len(position.candidates) <= 1 or choice == position.text.lower():
             continue
         starts = next(s for c, _, s in position.candidates if c == choice)
         replacement = _case_like(choice, position.text, starts)
         if replacement != position.text:
             edits.append((position.start, position.end, replacement, round(float(confidence), 3), "ocr_garble"))
-    return sorted(edits)
+    return edits

@@ -133,9 +133,9 @@ def _repair_lines(lines: list[str], kinds: list[str]) -> list[list[Edit]]:
     together in one batched decode; in stripped lines, the few garbled tokens (s6, cta)
     take the garble repairer's edit while restoration handles the other words."""
     out: list[list[Edit] | None] = [None] * len(lines)
-    for i, (line, kind) in enumerate(zip(lines, kinds)):
-        if kind == "ocr_garble":
-            out[i] = _garble_edits(line)
+    garbled = [i for i, kind in enumerate(kinds) if kind == "ocr_garble"]
+    for i, edits in zip(garbled, _garble_edits_many([lines[i] for i in garbled])):
+        out[i] = edits
     todo = [i for i, edits in enumerate(out) if edits is None]
     modes = [(lines[i], "clean" if kinds[i] == "clean" else "stripped") for i in todo]
     for i, edits in zip(todo, restore_lines(modes)):
@@ -167,12 +167,31 @@ def _garble_edits(line: str) -> list[Edit] | None:
         return None  # its model is not trained here: restoration still fixes the syllables
 
 
+def _garble_edits_many(lines: list[str]) -> list[list[Edit] | None]:
+    """`_garble_edits` for many lines, decoded together (None for each when unavailable)."""
+    garble = _garble_batch_repairer() if lines else None
+    if garble is None:
+        return [None] * len(lines)
+    try:
+        return [[Edit(s, e, rep, conf, k) for s, e, rep, conf, k in edits] for edits in garble(lines)]
+    except ChithiError:
+        return [None] * len(lines)  # its model is not trained here: restoration still fixes the syllables
+
+
 def _garble_repairer():
     try:
         from .garble import repair_line
     except ImportError:
         return None
     return repair_line
+
+
+def _garble_batch_repairer():
+    try:
+        from .garble import repair_lines
+    except ImportError:
+        return None
+    return repair_lines
 
 
 def _decode_legacy(text: str) -> tuple[str, str | None]:
