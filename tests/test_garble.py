@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.garble import repair_code, repair_line
+from pipeline.garble import repair_code, repair_line, repair_lines, syllable_candidates
 from pipeline.vietnamese import tone_normalize
 
 # Our own sentences (not from the sample plans), as a provincial plan would word them.
@@ -114,3 +114,14 @@ def test_odd_characters_do_not_break_the_search() -> None:
     for line in ["gi$ $$ a$b", "t(-ng ~ @ ¢ _ -- //", "", "   ", "2016 1.000.000 50%"]:
         for start, end, _, _, _ in repair_line(line):
             assert 0 <= start < end <= len(line)
+
+
+def test_batched_lines_repair_as_each_line_alone() -> None:
+    lines = ["Ke ho4ch thwc hién Chi thi s6 2o-cTlTw ngay O2l02l2023", "", "ViQt Nam va cac nw6c", "Thanh"]
+    assert repair_lines(lines) == [repair_line(line) for line in lines]
+
+
+def test_search_reads_marks_and_lost_spaces() -> None:
+    best = syllable_candidates.__wrapped__("nghi_p", top_k=3)  # uncached: the search itself
+    assert best[0][0] == "nghiệp"
+    assert any(text.split(" ")[1:] == ["ban"] and starts == (0, 3) for text, _, starts in syllable_candidates.__wrapped__("ctaBan"))
