@@ -374,6 +374,7 @@ def _plausible(text: str, kind: str) -> bool:
     return 1 <= day <= 31 and 1 <= month <= 12 and low <= year <= high
 
 
+@lru_cache(maxsize=8192)
 def _read_as(char: str, allowed: str) -> tuple[str, float]:
     """The likeliest character among `allowed` that the OCR could have read as `char`.
 
