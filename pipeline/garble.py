@@ -195,11 +195,12 @@ def syllable_candidates(observed: str, top_k: int = TOP_K) -> tuple[tuple[str, f
     states: list = []
     for j in range(n + 1):
         here = frontier[j]
-        # Letters the OCR dropped and spaces it lost, from the readings that survive the cut
-        # (a reading's extensions score below it, so those of a dropped one would drop too).
+        # Letters the OCR dropped and spaces it lost, only from the readings that survive the
+        # cut (a reading's extensions score below it, so those of a dropped one would drop too).
         here.prune()
         for text, (score, node, starts) in list(here.states.items()):
-            _offer_deletions(here, text, score, node, starts)
+            if _deletion_steps(node):
+                _offer_deletions(here, text, score, node, starts)
             if END in node and 0 < j < n and text.count(" ") < MAX_SYLLABLES_PER_TOKEN - 1:
                 here.offer(text + " ", score + model.merge, root, starts + (j,))
         states = here.cut()
@@ -217,6 +218,8 @@ def syllable_candidates(observed: str, top_k: int = TOP_K) -> tuple[tuple[str, f
             else:
                 _offer_letters(following, text, score, node, starts, steps)
             for k, true, lp in chunks:
+                if score + lp < frontier[j + k].floor:
+                    continue
                 after = _walk(node, true)
                 if after is not None:
                     frontier[j + k].offer(text + true, score + lp, after, starts)
