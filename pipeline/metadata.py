@@ -22,7 +22,7 @@ from functools import cache
 from .places import Place, most_named_province, places_in, resolve_province
 from .registry import stage
 from .schema import DocumentInfo, DocumentRecord, Issuer, Recipient, Signer, Span
-from .structure import folded_text, parse_sections
+from .structure import parse_sections
 from .textmatch import (
     DATE_RE,
     NUMBER,
@@ -86,7 +86,7 @@ def read_metadata(text: str) -> DocumentInfo:
 
 # ----------------------------------------------------------------------- the header
 def _lines(text: str) -> list[_Line]:
-    folded = folded_text(text)
+    folded = fold(text)
     out, start = [], 0
     for raw in text.split("\n"):
         end = start + len(raw)
@@ -220,9 +220,9 @@ def _read_date_and_place(info: DocumentInfo, text: str, lines: list[_Line], befo
                 info.place, info.evidence["place"] = place, place_span
                 info.issued_date, info.evidence["issued_date"] = iso, date_span
                 return
-    match = _ADOPTED.search(folded_text(text))
+    match = _ADOPTED.search(fold(text))
     if match:
-        date = DATE_RE.match(folded_text(text), match.end())
+        date = DATE_RE.match(fold(text), match.end())
         if date and iso_date(date):
             info.issued_date = iso_date(date)
             info.evidence["issued_date"] = Span(start=date.start(), end=date.end())
@@ -419,7 +419,7 @@ def _enacting() -> re.Pattern:
 
 def _enacting_type(text: str) -> tuple[str, Span] | None:
     """The type the enacting clause gives the document itself ('… ban hành Kế hoạch …')."""
-    match = _enacting().search(folded_text(text)[:_HEADER_MAX * 2])
+    match = _enacting().search(fold(text)[:_HEADER_MAX * 2])
     if match is None:
         return None
     word = " ".join(match.group("type").split())
@@ -429,7 +429,7 @@ def _enacting_type(text: str) -> tuple[str, Span] | None:
 
 def _enacting_body(text: str) -> tuple[str, Span] | None:
     """'… ; Ban Thường vụ Huyện ủy xây dựng Kế hoạch …' → the body before the verb."""
-    folded = folded_text(text)[:_HEADER_MAX * 2]
+    folded = fold(text)[:_HEADER_MAX * 2]
     for match in _enacting().finditer(folded):
         clause_start = max(folded.rfind(p, 0, match.start()) for p in (";", ".", ",", ")", "\n")) + 1
         if match.start() - clause_start > 120:

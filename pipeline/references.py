@@ -15,7 +15,6 @@ from functools import cache
 
 from .registry import stage
 from .schema import DocumentRecord, Reference
-from .structure import folded_text
 from .textmatch import DATE_RE, NUMBER_RE, clean_number, fold, iso_date, load_data
 
 _NAME_MAX = 160
@@ -34,7 +33,7 @@ def references(record: DocumentRecord) -> DocumentRecord:
 
 def find_references(text: str) -> list[Reference]:
     """Every 'Type [name] số NUMBER [ngày DATE] [của ISSUER]' citation in `text`."""
-    folded = folded_text(text)
+    folded = fold(text)
     found: list[Reference] = []
     for match in _citation().finditer(folded):
         number_match = NUMBER_RE.match(text, match.end())

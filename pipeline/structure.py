@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 
 from .registry import stage
 from .schema import DocumentRecord, Section
@@ -67,28 +67,9 @@ def sections(record: DocumentRecord) -> DocumentRecord:
     return record
 
 
-class _FoldTable(dict):
-    """`str.translate` table of `textmatch.fold`, filled one character at a time as met."""
-
-    def __missing__(self, code: int) -> str:
-        self[code] = value = fold(chr(code))
-        return value
-
-
-_FOLD_TABLE = _FoldTable()
-
-
-@lru_cache(maxsize=16)
-def folded_text(text: str) -> str:
-    """`textmatch.fold(text)` — the same string, since fold works character by character —
-    made with one `str.translate` and kept for the next stage that folds the same text
-    (sections, metadata and references all fold the whole document)."""
-    return text.translate(_FOLD_TABLE)
-
-
 def parse_sections(text: str) -> list[Section]:
     """The section tree of `text` (see the module docstring for the markers and ids)."""
-    folded = folded_text(text)
+    folded = fold(text)
     end_of_outline = _outline_end(folded)
     root = _Open(key="root", section=Section(start=0, end=len(text), id="", number="", level=1))
     stack: list[_Open] = [root]

@@ -23,9 +23,21 @@ def _fold_char(ch: str) -> str:
     return base if len(base) == 1 else ch
 
 
+class _FoldTable(dict):
+    """`str.translate` table of `_fold_char`, filled one character at a time as met."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = value = _fold_char(chr(code))
+        return value
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def fold(text: str) -> str:
-    """Diacritic-free lower-case copy of `text` with identical length and offsets."""
-    return "".join(_fold_char(ch) for ch in text)
+    """Diacritic-free lower-case copy of `text` with identical length and offsets (đ → d);
+    one `str.translate`, so folding a whole document is cheap."""
+    return text.translate(_FOLD_TABLE)
 
 
 # 'ĐẢNG CỘNG SẢN VIỆT NAM' as OCR may leave it, on folded text: 'PANG CONG SAN VIET NAM',

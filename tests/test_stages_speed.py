@@ -12,8 +12,7 @@ import pytest
 
 from pipeline.extractors import agencies, gazetteer
 from pipeline.extractors.markets import _countries
-from pipeline.structure import folded_text
-from pipeline.textmatch import fold
+from pipeline.textmatch import _fold_char, fold
 
 SAMPLES = sorted((Path(__file__).resolve().parents[1] / "corpus" / "samples").glob("00[0-4]_*.txt"))
 
@@ -23,9 +22,11 @@ def texts() -> list[str]:
     return [path.read_text("utf-8") for path in SAMPLES]
 
 
-def test_folded_text_is_fold(texts):
+def test_fold_table_is_the_character_fold(texts):
     for text in texts + ["ĐẢNG CỘNG SẢN VIỆT NAM — Ủy ban nhân dân tỉnh Hà Tĩnh\tǅ ﬁ İ"]:
-        assert folded_text(text) == fold(text)
+        folded = fold(text)
+        assert folded == "".join(_fold_char(ch) for ch in text)
+        assert len(folded) == len(text)
 
 
 def _plain_longest(words, i, table):

@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 from ..registry import stage
 from ..schema import Agency, DocumentRecord, Mention, Section
+from ..textmatch import fold as strip_marks  # ủy → uy, đoàn → doan, for garbled text
 
 GOLD_KEY: tuple[str, ...] = ("name", "roles")
 ROLE_ORDER = ("lead", "cooperate", "requested", "report_to", "mentioned")
@@ -66,13 +67,6 @@ class Word(NamedTuple):
     cap: bool
     surface: str
     breaks: bool = False  # a blank line separates this word from the one before
-
-
-@lru_cache(maxsize=1 << 16)
-def strip_marks(word: str) -> str:
-    """A folded word without its diacritics (ủy → uy, đoàn → doan), for garbled text."""
-    bare = "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
-    return bare.replace("đ", "d").replace("Đ", "D")
 
 
 def _words_of(text: str, abbreviations: dict[str, str], loose: bool = False) -> list[Word]:

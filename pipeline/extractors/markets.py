@@ -22,14 +22,14 @@ Generic criteria ("thị trường có thu nhập cao", "thị trường truyề
 from __future__ import annotations
 
 import re
-import unicodedata
-from functools import cache, lru_cache
+from functools import cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from ..registry import stage
 from ..schema import DocumentRecord, Market, Mention
+from ..textmatch import fold as unaccent  # 'Quốc' → 'quoc', 'Đức' → 'duc'
 from .gazetteer import Match, PhraseMatcher, Syllable, fold, joined, load_table, phrase_key, syllables
 
 GOLD_KEY: tuple[str, ...] = ("kind", "code", "name")
@@ -136,13 +136,6 @@ def _unaccented_variants() -> dict[int, dict[str, dict]]:
             if len(parts) >= 2 and len(" ".join(parts)) >= FUZZY_MIN_LENGTH:
                 by_length.setdefault(len(parts), {}).setdefault(" ".join(parts), entry)
     return by_length
-
-
-@lru_cache(maxsize=1 << 16)
-def unaccent(word: str) -> str:
-    """'Quốc' → 'quoc', 'Đức' → 'duc'."""
-    stripped = "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
-    return stripped.replace("đ", "d").replace("Đ", "D").casefold()
 
 
 def _accepted(text: str, sylls: list[Syllable], matches: list[Match], triggers: frozenset[str]) -> list[Match]:
