@@ -3,11 +3,13 @@
 The Python API mirrors the command line:
 
     >>> import pipeline
-    >>> records = pipeline.extract("corpus/samples/001_37247e5e6a15016d.txt")
-    >>> records[0].document.number
-    '...'
+    >>> records = pipeline.extract("corpus/samples/004_25d161ea6312a357.txt")
+    >>> records[0].document.province
+    'Thừa Thiên Huế'
+    >>> pipeline.repair("Thuc hien Chi thi so 20").text
+    'Thực hiện Chỉ thị số 20'
 
-Heavy modules and models load lazily, on first use.
+Models load lazily, on first use.
 """
 
 from __future__ import annotations
@@ -15,6 +17,14 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "extract", "repair", "compare"]
+
+# The stage modules `pipeline/repair.py` and `pipeline/compare.py` share their names with the
+# API functions below. Python binds a package attribute to a submodule when it first loads
+# it, which would replace the function; loading them here, before the functions are
+# defined, keeps `pipeline.repair` and `pipeline.compare` callable. (Both modules are light:
+# their models load lazily, on first use.)
+from . import compare as _compare_module  # noqa: E402
+from . import repair as _repair_module  # noqa: E402
 
 
 def extract(source, **kwargs):
@@ -26,13 +36,9 @@ def extract(source, **kwargs):
 
 def repair(text: str):
     """Repair a text (normalisation, legacy encodings, diacritics, OCR garble); returns `Repaired`."""
-    from .repair import repair as _repair
-
-    return _repair(text)
+    return _repair_module.repair(text)
 
 
 def compare(plan, against: str = "directive-20", **kwargs):
     """Compare a plan (path, text or DocumentRecord) with Directive 20 or another plan."""
-    from .compare import compare as _compare
-
-    return _compare(plan, against=against, **kwargs)
+    return _compare_module.compare(plan, against=against, **kwargs)

@@ -90,3 +90,13 @@ def test_bad_input_gives_one_clear_line(tmp_path, name, content, needle):
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and name in lines[0] and needle in lines[0].lower(), proc.stderr
+
+
+def test_api_functions_stay_callable_after_their_modules_are_imported():
+    import importlib
+
+    for module in ("pipeline.core", "pipeline.batch", "pipeline.repair", "pipeline.compare"):
+        importlib.import_module(module)
+    for _ in range(2):  # the first call must not turn `pipeline.repair` into the module
+        assert pipeline.repair("Thuc hien Chi thi so 20").text == "Thực hiện Chỉ thị số 20"
+    assert callable(pipeline.compare) and callable(pipeline.extract)

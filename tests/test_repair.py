@@ -129,7 +129,7 @@ def test_stripped_abbreviations_get_their_marks_back_but_not_in_clean_lines():
 
 
 def test_garbled_tokens_of_a_stripped_line_take_the_garble_repairers_edit(monkeypatch):
-    import pipeline.repair as repair_module
+    repair_module = importlib.import_module("pipeline.repair")  # `pipeline.repair` is the function
 
     line = "Thuc hien Chi thi s6 20-CT/TW cua Ban Bi thu ve tang cuong cong tac"
 
