@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -34,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ChithiError
+from .textmatch import fold as fold_chars  # diacritic-free lower case, offsets kept
 from .schema import (
     Addition,
     Comparison,
@@ -58,17 +58,13 @@ def settings() -> dict:
 # ------------------------------------------------------------------------ text folding
 def fold(text: str) -> str:
     """Lower-case, strip diacritics (đ → d), keep letters and digits separated by single spaces."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.findall(r"[a-z0-9]+", plain))
+    return " ".join(re.findall(r"[a-z0-9]+", fold_chars(text)))
 
 
 def skeleton(text: str) -> str:
     """Folded text with every run of vowels and digits collapsed to 'a': the consonant frame of
     the words, which survives an OCR that misreads Vietnamese vowels (ô → 6, ơ → 0, ệ → Q)."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.findall(r"[a-z]+", re.sub(r"[aeiouy0-9{}$€@]+", "a", plain)))
+    return " ".join(re.findall(r"[a-z]+", re.sub(r"[aeiouy0-9{}$€@]+", "a", fold_chars(text))))
 
 
 def _strip_stop_phrases(folded: str, stop_phrases: tuple[str, ...]) -> str:
