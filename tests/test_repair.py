@@ -1,5 +1,6 @@
 """The repair stage: routing, diacritic restoration, offsets, lazy model loading."""
 
+import importlib
 import subprocess
 import sys
 from pathlib import Path
