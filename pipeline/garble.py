@@ -25,7 +25,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from .errors import ChithiError
-from .vietnamese import syllables
+from .vietnamese import strip_diacritics, syllables
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "channel" / "channel.json"
 DATA_DIR = Path(__file__).parent / "data"
@@ -37,7 +37,8 @@ MIN_RULE_LOGPROB = -8.0  # rarer confusions fall back to the unseen log-prob
 UNSEEN_IDENTITY_LOGPROB = math.log(0.5)  # a character training never showed is most likely read right
 PRIOR_WEIGHT = 1.0  # weight of the unigram prior when choosing which candidates reach the LM
 CHANNEL_WEIGHT = 1.0  # scale of the channel log-probs against the LM's in the lattice
-TOP_K = 12
+TOP_K = 24  # candidates per token that reach the language model (12 → 24: +1.1 points on development pages)
+LM_BEAM = 12  # states the garble lattice decode keeps per position
 MAX_SYLLABLES_PER_TOKEN = 2
 EDGE_PUNCTUATION = ".,;:!?()[]{}\"'“”‘’…-–*"
 TOKEN = re.compile(r"[^\s,;:()\"“”]+|[,;:()\"“”]")  # words, codes and dates keep their inner . - /
@@ -444,14 +445,79 @@ def _positions(line: str) -> list[_Position]:
         core = token.strip(EDGE_PUNCTUATION)
         if core_start:
             positions.append(_Position(start, start + core_start, token[:core_start], [(token[:core_start], 0.0, (0,))]))
-        if core:
-            s = start + core_start
-            positions.append(_Position(s, s + len(core), core, _core_candidates(core, model)))
+        s = start + core_start
+        for offset, piece in _pieces(core):
+            if piece == "/":
+                positions.append(_Position(s + offset, s + offset + 1, piece, [(piece, 0.0, (0,))]))
+                continue
+            kept = _list_marker(piece, line, s + offset)
+            candidates = [(piece.lower(), 0.0, (0,))] if kept else _core_candidates(piece, model)
+            positions.append(_Position(s + offset, s + offset + len(piece), piece, candidates))
         tail = token[core_start + len(core):] if core else ""
         if tail:
             e = start + len(token)
             positions.append(_Position(e - len(tail), e, tail, [(tail, 0.0, (0,))]))
-    return positions
+    return _glue_marks(positions, line, model)
+
+
+MARK_GLYPHS = ")!]'’"  # what an English OCR writes for a tone mark it cannot read ("k)" for "kể", "s]" for "số")
+
+
+def _glue_marks(positions: list[_Position], line: str, model: Channel) -> list[_Position]:
+    """Read a mark glyph stuck to the end of a short word that is no syllable as part of the
+    word ("v)" → "về"); the reading may still keep it as it stands. A ")" that closes a "("
+    of the line is a parenthesis."""
+    out: list[_Position] = []
+    for position in positions:
+        before = out[-1] if out else None
+        if (before is not None and before.end == position.start and position.text[:1] in MARK_GLYPHS
+                and _may_hide_mark(before.text) and len(before.candidates) > 1
+                and not (position.text[0] == ")" and line.count("(", 0, position.start) > line.count(")", 0, position.start))):
+            word = before.text + position.text[0]
+            out[-1] = _Position(before.start, before.start + len(word), word, _core_candidates(word, model))
+            if len(position.text) > 1:
+                rest = position.text[1:]
+                out.append(_Position(position.start + 1, position.end, rest, [(rest, 0.0, (0,))]))
+            continue
+        out.append(position)
+    return out
+
+
+def _may_hide_mark(core: str) -> bool:
+    """A short word in small letters (or one capital) that is no syllable the model knows."""
+    return (core.isalpha() and len(core) <= 5 and not (len(core) > 1 and core.isupper())
+            and core.lower() not in _inventory())
+
+
+def _pieces(core: str) -> list[tuple[int, str]]:
+    """The word as one piece, or, when "/" joins words that are no code ("700/Ngay",
+    "BAO/S6" in a gazette's running header), its words and slashes with their offsets."""
+    if not core:
+        return []
+    parts = core.split("/")
+    if len(parts) == 1 or not all(parts) or _parses_as_code(core):
+        return [(0, core)]
+    if not any(any(c.islower() for c in part) or _surely_garbled(part) for part in parts):
+        return [(0, core)]  # "KH/TU", "ĐU/TW": capitals joined by a slash are a code
+    out, offset = [], 0
+    for index, part in enumerate(parts):
+        if index:
+            out.append((offset - 1, "/"))
+        out.append((offset, part))
+        offset += len(part) + 1
+    return out
+
+
+def _parses_as_code(token: str) -> bool:
+    """Whether `token` already is a document code or a date of the grammar."""
+    return any(all(c in allowed for c, allowed in zip(token, shape)) and _plausible(token, kind)
+               for shape, kind, _ in _templates().get(len(token), []))
+
+
+def _list_marker(core: str, line: str, start: int) -> bool:
+    """A one-letter list item label at the start of a line ("b)", "c)"): kept as it stands.
+    Elsewhere "k)", "v)" are words whose mark the OCR read as a parenthesis ("kể", "về")."""
+    return len(core) == 1 and core.isalpha() and line[start + 1:start + 2] == ")" and not line[:start].strip(" -–•*")
 
 
 def _core_candidates(core: str, model: Channel) -> list[tuple[str, float, tuple[int, ...]]]:
@@ -493,7 +559,7 @@ def _decode(lines: list[list[_Position]]) -> list[list[tuple[str, float]]]:
     try:
         from .lm import get_lm
 
-        return get_lm().decode_many(lattices)
+        return get_lm().decode_many(lattices, beam=LM_BEAM)
     except ChithiError:  # no language model yet: the channel alone decides
         return [[_channel_choice(options) for options in lattice] for lattice in lattices]
 

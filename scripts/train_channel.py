@@ -1,13 +1,22 @@
 """Learn the English-OCR noisy channel P(observed chunk | true chunk) from make_ocr_pairs.py data.
 
-Every (true token, observed string) pair is aligned character by character (Levenshtein
-opcodes); equal and same-length replaced runs give one-character units, other replaced runs
-give chunks of up to three characters, and inserted characters join the unit before them.
-The true side is lower-cased (case is restored from the observed token at repair time).
-Counts are smoothed (add-k over what each true unit was seen as) and written, indexed by
-the observed side, to models/channel/channel.json together with token split/merge rates.
+Every (true token, observed string) pair is first aligned character by character
+(Levenshtein opcodes): equal and same-length replaced runs give one-character units, other
+replaced runs give chunks of up to three characters, and inserted characters join the unit
+before them. That unit-cost alignment often cuts a many-to-many confusion in the wrong place
+("ước" read "udéc": ư→u, ớ→d, then a stray é), so `--em N` then re-aligns every pair N times
+with the model itself (hard EM): the cheapest cut of the pair into (true chunk of 1–3
+characters, observed chunk of 0–3) units under the current log-probs, a Viterbi pass over
+the two strings, and re-estimates from those cuts. P(observed | true chunk) is a count over
+how often the true chunk occurs in the true text, not over how often it was cut as a unit
+(Brill & Moore's partition model), so a long chunk is only cheap when it really is read
+that way.
 
-    .venv/bin/python scripts/train_channel.py --pairs /tmp/chithi-ocr/train.jsonl --out models/channel
+The true side is lower-cased (case is restored from the observed token at repair time).
+Counts are smoothed (add-k) and written, indexed by the observed side, to
+models/channel/channel.json together with token split/merge rates.
+
+    .venv/bin/python scripts/train_channel.py --pairs /tmp/chithi-ocr/train.jsonl --out models/channel --em 3
 """
 
 from __future__ import annotations
@@ -57,43 +66,154 @@ def read_pairs(path: Path):
             yield record
 
 
-def train(path: Path, keep: float) -> dict:
-    counts: dict[str, Counter] = defaultdict(Counter)
-    tokens = lost = split = 0
-    source_spaces = merged_spaces = 0
-    for record in read_pairs(path):
-        for true, observed in record["pairs"]:
-            tokens += 1
-            if not observed:
-                lost += 1
-                continue
-            if " " in observed:
-                split += 1
-                continue  # a split token teaches the space rate, not letter confusions
-            true = unicodedata.normalize("NFC", true).lower()
-            for t, o in units(true, observed):
-                counts[t][o] += 1
-        # merges: a source space with no space at its aligned place in the OCR output
-        for (_, o1), (_, o2) in zip(record["pairs"], record["pairs"][1:]):
-            source_spaces += 1
-            merged_spaces += bool(o1 and o2) and (o1 + o2) in record["ocr"].replace("\n", " ")
+def token_pairs(paths: list[Path]) -> tuple[Counter, dict]:
+    """(lower-cased true token, observed) pairs with their counts, and the token statistics:
+    pairs, tokens the OCR lost, tokens it split, and source spaces it lost."""
+    pairs: Counter = Counter()
+    stats = Counter()
+    for path in paths:
+        for record in read_pairs(path):
+            for true, observed in record["pairs"]:
+                stats["tokens"] += 1
+                if not observed:
+                    stats["lost"] += 1
+                elif " " in observed:
+                    stats["split"] += 1  # a split token teaches the space rate, not letter confusions
+                else:
+                    pairs[unicodedata.normalize("NFC", true).lower(), observed] += 1
+            # merges: a source space with no space at its aligned place in the OCR output
+            for (_, o1), (_, o2) in zip(record["pairs"], record["pairs"][1:]):
+                stats["source_spaces"] += 1
+                stats["merged_spaces"] += bool(o1 and o2) and (o1 + o2) in record["ocr"].replace("\n", " ")
+    return pairs, stats
+
+
+# Cost (-log-prob) of a unit the current model has no rule for, in the Viterbi re-alignment.
+IDENTITY_COST = 1.0
+UNSEEN_UNIT_COST = 9.0
+
+
+def backoff_cost(true: str, observed: str) -> float:
+    if len(true) == 1 and observed == true:
+        return IDENTITY_COST
+    return UNSEEN_UNIT_COST * max(len(true), len(observed), 1) + 2.0 * abs(len(true) - len(observed))
+
+
+def viterbi_units(true: str, observed: str, cost: dict) -> list[tuple[str, str]] | None:
+    """The cheapest cut of (true, observed) into (true chunk of 1..MAX_CHUNK characters,
+    observed chunk of 0..MAX_CHUNK) units under `cost`; None if no cut exists."""
+    n, m = len(true), len(observed)
+    if m > MAX_CHUNK * n:
+        return None
+    best = [[math.inf] * (m + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
+    best[0][0] = 0.0
+    for i in range(1, n + 1):
+        for j in range(m + 1):
+            here, step = math.inf, None
+            for a in range(1, min(MAX_CHUNK, i) + 1):
+                t = true[i - a:i]
+                row = best[i - a]
+                for b in range(min(MAX_CHUNK, j) + 1):
+                    before = row[j - b]
+                    if before == math.inf:
+                        continue
+                    o = observed[j - b:j]
+                    c = before + cost.get((t, o), backoff_cost(t, o) if a == 1 else math.inf)
+                    if c < here:
+                        here, step = c, (a, b)
+            best[i][j], back[i][j] = here, step
+    if best[n][m] == math.inf:
+        return None
+    out, i, j = [], n, m
+    while i:
+        a, b = back[i][j]
+        out.append((true[i - a:i], observed[j - b:j]))
+        i, j = i - a, j - b
+    return out[::-1]
+
+
+def estimate(counts: Counter, pairs: Counter) -> dict[tuple[str, str], float]:
+    """log P(observed chunk | true chunk) = (count + k) / (occurrences of the true chunk in the
+    true tokens + k·(kinds + 1)); units seen once are dropped unless they are identities."""
+    kept = Counter({(t, o): c for (t, o), c in counts.items() if c >= MIN_COUNT or o == t})
+    kinds = Counter(t for t, _ in kept)
+    occurrences: Counter = Counter()
+    for true, count in Counter(t for t, _ in pairs.elements()).items():
+        for a in range(1, MAX_CHUNK + 1):
+            for i in range(len(true) - a + 1):
+                if true[i:i + a] in kinds:
+                    occurrences[true[i:i + a]] += count
+    return {(t, o): math.log((c + SMOOTHING) / (max(occurrences[t], c) + SMOOTHING * (kinds[t] + 1)))
+            for (t, o), c in kept.items()}
+
+
+def align_counts(pairs: Counter, cost: dict | None) -> Counter:
+    """Unit counts over all pairs: Levenshtein units first (cost None), else the Viterbi cut."""
+    counts: Counter = Counter()
+    for (true, observed), n in pairs.items():
+        cut = units(true, observed) if cost is None else viterbi_units(true, observed, cost)
+        for unit in cut or ():
+            counts[unit] += n
+    return counts
+
+
+TONE_MARKS = ("\u0300", "\u0301", "\u0303", "\u0309", "\u0323")  # huyền sắc ngã hỏi nặng
+
+
+def tone_variants(char: str) -> set[str]:
+    """The six tones of a vowel letter ("ợ" -> {"ơ", "ờ", "ớ", "ở", "ỡ", "ợ"}); other characters: {}."""
+    base = "".join(c for c in unicodedata.normalize("NFD", char) if c not in TONE_MARKS)
+    if unicodedata.normalize("NFD", base)[:1] not in "aeiouy":
+        return set()
+    variants = {unicodedata.normalize("NFC", base + mark) for mark in ("",) + TONE_MARKS}
+    return {v for v in variants if len(v) == 1}
+
+
+def tone_backoff(logprob: dict[tuple[str, str], float], penalty: float) -> dict[tuple[str, str], float]:
+    """Lend the many-character readings of a vowel to its other tones: an English OCR drops the
+    tone mark, so "ơ" read as "ll" says "ợ" may be read as "ll" too, but the data seldom shows
+    each of the six tones of a rare reading. A borrowed rule costs `penalty` more than the
+    rule it is borrowed from, and never replaces one the data gave."""
+    out = dict(logprob)
+    for (true, observed), lp in logprob.items():
+        if len(true) != 1 or len(observed) == 1:
+            continue  # one-to-one confusions are seen often enough for every tone
+        for variant in tone_variants(true) - {true}:
+            key = (variant, observed)
+            if key not in logprob:
+                out[key] = max(out.get(key, -math.inf), lp - penalty)
+    return out
+
+
+def train(paths: list[Path], keep: float, em: int = 0, backoff: float | None = None) -> dict:
+    pairs, stats = token_pairs(paths)
+    counts = align_counts(pairs, None)
+    logprob = estimate(counts, pairs)
+    for iteration in range(em):
+        counts = align_counts(pairs, {unit: -lp for unit, lp in logprob.items()})
+        logprob = estimate(counts, pairs)
+        print(f"EM {iteration + 1}/{em}: {len(logprob)} rules", file=sys.stderr)
+    if backoff is not None:
+        logprob = tone_backoff(logprob, backoff)
     rules: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    for t, seen in counts.items():
-        kept = {o: c for o, c in seen.items() if c >= MIN_COUNT or o == t}
-        total = sum(kept.values()) + SMOOTHING * (len(kept) + 1)
-        for o, c in kept.items():
-            rules[o].append((t, round(math.log((c + SMOOTHING) / total), 3)))
+    for (t, o), lp in logprob.items():
+        if t and len(t) <= MAX_CHUNK and len(o) <= MAX_CHUNK:
+            rules[o].append((t, round(lp, 3)))
     for o in rules:
         rules[o].sort(key=lambda x: -x[1])
+    tokens = stats["tokens"]
     return {
         "rules": dict(sorted(rules.items())),
         "unseen_logprob": round(min(lp for options in rules.values() for _, lp in options) - 2.0, 3),
         "keep_logprob": keep,
-        "split_logprob": round(math.log((split + 1) / (tokens + 2)), 3),
-        "merge_logprob": round(math.log((merged_spaces + 1) / (source_spaces + 2)), 3),
-        "lost_rate": round(lost / max(tokens, 1), 4),
+        "split_logprob": round(math.log((stats["split"] + 1) / (tokens + 2)), 3),
+        "merge_logprob": round(math.log((stats["merged_spaces"] + 1) / (stats["source_spaces"] + 2)), 3),
+        "lost_rate": round(stats["lost"] / max(tokens, 1), 4),
         "tokens": tokens,
-        "units": sum(sum(c.values()) for c in counts.values()),
+        "units": sum(counts.values()),
+        "em_iterations": em,
+        "tone_backoff": backoff,
     }
 
 
@@ -131,13 +251,16 @@ def code_priors(limit_docs: int) -> tuple[dict[str, float], dict[str, float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=Path, required=True)
+    parser.add_argument("--pairs", type=Path, nargs="+", required=True, help="make_ocr_pairs.py output files")
     parser.add_argument("--out", type=Path, default=Path("models/channel"))
     parser.add_argument("--keep", type=float, default=-6.0,
                         help="log-prob penalty for keeping a token that is not a syllable (tuned on dev pages)")
+    parser.add_argument("--em", type=int, default=0, help="Viterbi re-alignment iterations (0: Levenshtein units only)")
+    parser.add_argument("--tone-backoff", type=float, default=None,
+                        help="lend many-character readings of a vowel to its other tones at this log-prob penalty")
     parser.add_argument("--code-docs", type=int, default=400, help="training documents scanned for the document-type prior")
     args = parser.parse_args()
-    model = train(args.pairs, args.keep)
+    model = train(args.pairs, args.keep, args.em, args.tone_backoff)
     model["code_type_logprob"], model["date_separator_logprob"] = code_priors(args.code_docs)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "channel.json").write_text(json.dumps(model, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
