@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .diacritics import Edit, restore_lines
 from .errors import ChithiError
@@ -47,6 +48,7 @@ class LineStats:
     words: int
     marked: int  # words with Vietnamese marks
     invalid: int  # words that are neither syllables nor plausible stripped syllables
+    suspect: int = 0  # word tokens (any) whose marks do not make a syllable: all a clean line's restoration reads
 
     def classify(self) -> str:
         if self.words == 0:
@@ -56,6 +58,10 @@ class LineStats:
         if self.marked / self.words < STRIPPED_MAX_MARKED:
             return "stripped"
         return "clean"
+
+    def __add__(self, other: LineStats) -> LineStats:
+        return LineStats(self.words + other.words, self.marked + other.marked,
+                         self.invalid + other.invalid, self.suspect + other.suspect)
 
 
 def repair(text: str) -> Repaired:
@@ -67,21 +73,40 @@ def repair(text: str) -> Repaired:
     doc_class = _total(stats).classify()
     kinds = [st.classify() if st.words >= MIN_WORDS else _short_line_class(st, doc_class) for st in stats]
     edits: list[Edit] = []
-    for start, line_edits in zip(_line_starts(lines), _repair_lines(lines, kinds)):
+    for start, line_edits in zip(_line_starts(lines), _repair_lines(lines, kinds, stats)):
         edits.extend(_shift(e, start) for e in line_edits)
     fixed, repairs = apply_edits(text, merge_adjacent(text, edits))
     return Repaired(text=fixed, repairs=repairs, legacy_encoding=legacy)
 
 
 def line_stats(line: str) -> LineStats:
-    words = marked = invalid = 0
+    words = marked = invalid = suspect = 0
     for tok in tokenize(line):
-        if not _counts_as_word(tok):
-            continue
-        words += 1
-        marked += not tok.text.isascii()
-        invalid += _is_invalid(tok)
-    return LineStats(words, marked, invalid)
+        if tok.kind in ("word", "mixed"):
+            w, m, i, s = _word_stats(tok.text, tok.kind)
+            words, marked, invalid, suspect = words + w, marked + m, invalid + i, suspect + s
+    return LineStats(words, marked, invalid, suspect)
+
+
+_NO_WORDS = LineStats(0, 0, 0, 0)
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_stats(text: str, kind: str) -> tuple[int, int, int, int]:
+    """One token's share of its line's stats (words, marked, invalid, suspect); a document
+    repeats a few thousand words."""
+    tok = Token(0, len(text), text, kind)
+    suspect = int(kind == "word" and not _is_well_marked(text.lower()))
+    if not _counts_as_word(tok):
+        return 0, 0, 0, suspect
+    return 1, int(not text.isascii()), int(_is_invalid(tok)), suspect
+
+
+def _is_well_marked(low: str) -> bool:
+    """A word that restoration in "clean" mode leaves alone: no marks, or marks that make a
+    syllable (the test of `diacritics.restore` for clean lines; tests/test_batch_speed.py
+    checks the two agree on the samples)."""
+    return low.isascii() or is_syllable(low)
 
 
 def _counts_as_word(tok: Token) -> bool:
@@ -111,7 +136,7 @@ def _is_abbreviation(word: str) -> bool:
 
 
 def _total(stats: list[LineStats]) -> LineStats:
-    return LineStats(sum(s.words for s in stats), sum(s.marked for s in stats), sum(s.invalid for s in stats))
+    return sum(stats, _NO_WORDS)
 
 
 def _short_line_class(st: LineStats, doc_class: str) -> str:
@@ -128,11 +153,15 @@ def _line_starts(lines: list[str]) -> list[int]:
     return starts
 
 
-def _repair_lines(lines: list[str], kinds: list[str]) -> list[list[Edit]]:
+def _repair_lines(lines: list[str], kinds: list[str], stats: list[LineStats]) -> list[list[Edit]]:
     """Edits per line: garbled lines go to the OCR-garble repairer, the rest are restored
     together in one batched decode; in stripped lines, the few garbled tokens (s6, cta)
-    take the garble repairer's edit while restoration handles the other words."""
+    take the garble repairer's edit while restoration handles the other words. A clean line
+    with no suspect word has nothing restoration would change and is not decoded."""
     out: list[list[Edit] | None] = [None] * len(lines)
+    for i, (kind, st) in enumerate(zip(kinds, stats)):
+        if kind == "clean" and not st.suspect:
+            out[i] = []
     garbled = [i for i, kind in enumerate(kinds) if kind == "ocr_garble"]
     for i, edits in zip(garbled, _garble_edits_many([lines[i] for i in garbled])):
         out[i] = edits

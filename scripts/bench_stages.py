@@ -1,17 +1,22 @@
 """Time of each document stage, in ms per document, over the five sample plans.
 
     nice -n 10 .venv/bin/python scripts/bench_stages.py --rounds 5
+    nice -n 10 .venv/bin/python scripts/bench_stages.py --rounds 1 --distinct 40
 
 Every sample is ingested, repaired and split once; then every stage listed in
 `pipeline/data/stages.json` runs over every document, in order, `--rounds` times (models are
 loaded by a first, untimed round; every round's texts differ by a last line, so nothing
 is reused from an earlier round). The table prints each stage's mean time per document and
-the total; repair is not included (see scripts/bench_repair.py).
+the total, in CPU time of this process (the machine is shared: wall-clock time would also
+count the other users' jobs); repair is not included (see scripts/bench_repair.py). With --distinct N the
+documents are N held-out corpus pieces (`bench_batch.make_distinct_inputs`) instead of the samples.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,19 +40,26 @@ def run_stages(records, names: list[str], timings: dict[str, float], round_numbe
         record = base.model_copy(deep=True)
         record.text += f"\n\nBản sao số {round_number}.\n"
         for name in names:
-            began = time.perf_counter()
+            began = time.process_time()
             record = get_stage(name)(record)
-            timings[name] += time.perf_counter() - began
+            timings[name] += time.process_time() - began
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="timed passes over the samples")
+    parser.add_argument("--distinct", type=int, default=0, help="held-out corpus pieces instead of the samples")
     args = parser.parse_args()
 
     from pipeline.core import document_stages
 
-    paths = sorted((ROOT / "corpus" / "samples").glob("00[0-4]_*.txt"))
+    if args.distinct:
+        sys.path.insert(0, str(ROOT / "scripts"))
+        from bench_batch import make_distinct_inputs
+
+        paths = make_distinct_inputs(Path(tempfile.mkdtemp(prefix="chithi-stages-")), args.distinct)
+    else:
+        paths = sorted((ROOT / "corpus" / "samples").glob("00[0-4]_*.txt"))
     records = base_records(paths)
     names = list(document_stages())
     run_stages(records, names, {name: 0.0 for name in names}, 0)  # loads the models
@@ -56,8 +68,9 @@ def main() -> None:
         run_stages(records, names, timings, round_number)
 
     runs = args.rounds * len(records)
-    print(f"{len(records)} documents from {len(paths)} sample files, {args.rounds} rounds, models loaded\n")
-    print("| stage | ms / document |")
+    print(f"{len(records)} documents from {len(paths)} {'distinct' if args.distinct else 'sample'} files, "
+          f"{args.rounds} rounds, models loaded\n")
+    print("| stage | CPU ms / document |")
     print("|---|---:|")
     for name in names:
         print(f"| {name} | {1000 * timings[name] / runs:.1f} |")

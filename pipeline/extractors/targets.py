@@ -274,6 +274,14 @@ _SPACED_ROW = re.compile(
 )
 
 
+@cache
+def _column_cue_patterns() -> tuple[re.Pattern, tuple[re.Pattern, ...]]:
+    """One pattern per column cue (cues may overlap, so each is searched on its own), and
+    their alternation, which finds nothing exactly when none of them does: most lines have no cue."""
+    cues = [rf"(?<![^\W_]){re.escape(fold(cue))}(?![^\W_])" for spec in _cues()["columns"] for cue in spec["cues"]]
+    return re.compile("|".join(cues)), tuple(re.compile(cue) for cue in cues)
+
+
 def _spaced_cells(m: re.Match, start: int) -> list[Cell]:
     cells = [Cell(start + m.start(g), start + m.end(g), m.group(g)) for g in ("index", "name") if m.group(g)]
     for number in re.finditer(NUMBER, m.group("numbers")):
@@ -289,10 +297,10 @@ def _header_by_cues(line: str, start: int) -> list[Cell]:
     if len(stripped) > 160 or stripped.endswith((":", ".", ";")):
         return []
     folded = fold(line)
-    cuts = sorted({
-        m.start() for spec in _cues()["columns"] for cue in spec["cues"]
-        for m in re.finditer(rf"(?<![^\W_]){re.escape(fold(cue))}(?![^\W_])", folded)
-    })
+    any_cue, each_cue = _column_cue_patterns()
+    if not any_cue.search(folded):
+        return []
+    cuts = sorted({m.start() for pattern in each_cue for m in pattern.finditer(folded)})
     if not cuts:
         return []
     bounds = ([0] if line[:cuts[0]].strip() else []) + cuts + [len(line)]
