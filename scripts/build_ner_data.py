@@ -13,6 +13,15 @@
     lengths, overlaps resolved, a share of lines with no entity). Records are split by a
     hash of their id: 1 in 10 goes to dev.spacy and is never trained on.
 
+(c) Noisy copies (`--noise`): each gold-checked sample line and each silver line with an
+    entity gets a copy carrying the errors that OCR + repair leave behind, its spans moved
+    with the text: syllables that lost their marks or took another tone, a letter read as
+    the OCR channel of the repair stage reads it (models/channel/channel.json, inverted),
+    a syllable replaced by a real syllable one letter away (what a repair that picked the
+    wrong word leaves), merged and split words, now and then a whole line without marks.
+    They go to samples/<prefix>.noisy.spacy, train.noisy.spacy and dev.noisy.spacy (the
+    dev copies keep their clean line, to score rules and model on noise they never saw).
+
 Spans are labelled AGENCY, MARKET, TARGET, DEADLINE on the syllable tokens of
 `pipeline.extractors.model.syllable_doc`.
 """
@@ -23,9 +32,12 @@ import argparse
 import gzip
 import hashlib
 import json
+import math
 import random
 import sys
+import unicodedata
 from collections import Counter
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,8 +50,10 @@ from pipeline.core import document_stages, extract  # noqa: E402
 from pipeline.registry import get_stage  # noqa: E402
 from pipeline.schema import DocumentRecord, Source  # noqa: E402
 from pipeline.extractors.model import rule_spans, syllable_doc, syllable_tokens, token_range  # noqa: E402
+from pipeline.vietnamese import parse, strip_diacritics, syllables  # noqa: E402
 
 CORPORA = Path("/work/shared/corpora/legal")
+CHANNEL = ROOT / "models" / "channel" / "channel.json"
 OUT = ROOT / "build" / "ner"
 SAMPLES = ROOT / "corpus" / "samples"
 GOLD = ROOT / "corpus" / "gold"
@@ -70,6 +84,121 @@ def labelled_doc(nlp, text: str, spans: list[tuple[int, int, str]]):
         taken.append((i, j, label))
     doc.ents = [Span(doc, i, j, label=label) for i, j, label in sorted(taken)]
     return doc
+
+
+# ----------------------------------------------------------------------- noise
+@cache
+def channel_confusions() -> dict[str, tuple[list[str], list[float]]]:
+    """True character → (what the OCR channel reads instead, probabilities), identity left out."""
+    rules = json.loads(CHANNEL.read_text("utf-8"))["rules"]
+    table: dict[str, tuple[list[str], list[float]]] = {}
+    for observed, candidates in rules.items():
+        for true, logprob in candidates:
+            if len(true) == 1 and observed.lower() != true:
+                outs, weights = table.setdefault(true, ([], []))
+                outs.append(observed)
+                weights.append(math.exp(logprob))
+    return table
+
+
+@cache
+def one_letter_neighbours() -> dict[str, list[str]]:
+    """Unmarked syllable form → syllables whose unmarked form is one letter away (or equal)."""
+    forms: dict[str, list[str]] = {}
+    for syllable in syllables():
+        forms.setdefault(strip_diacritics(syllable), []).append(syllable)
+    by_deletion: dict[str, set[str]] = {}
+    for form in forms:
+        for i in range(len(form)):
+            by_deletion.setdefault(form[:i] + "*" + form[i + 1:], set()).add(form)
+    out = {}
+    for form in forms:
+        near = set().union(*(by_deletion[form[:i] + "*" + form[i + 1:]] for i in range(len(form))))
+        out[form] = sorted(s for f in near for s in forms[f])
+    return out
+
+
+def _keep_case(new: str, old: str) -> str:
+    if old.isupper() and len(old) > 1:
+        return new.upper()
+    return new[:1].upper() + new[1:] if old[:1].isupper() else new
+
+
+class Noiser:
+    """Residual OCR/repair errors for one line at a time (`noisy_copy`)."""
+
+    def __init__(self, rng: random.Random, rate: float = 0.2, join_rate: float = 0.03,
+                 split_rate: float = 0.015, bare_line_rate: float = 0.1):
+        self.rng, self.rate = rng, rate
+        self.join_rate, self.split_rate, self.bare_line_rate = join_rate, split_rate, bare_line_rate
+
+    def unmarked(self, word: str) -> str:
+        return strip_diacritics(word)
+
+    def retoned(self, word: str) -> str:
+        syllable = parse(word.lower())
+        if syllable is None:
+            return word
+        tone = self.rng.choice([t for t in range(6) if t != syllable.tone])
+        variants = [s for s in one_letter_neighbours().get(strip_diacritics(word.lower()), [])
+                    if strip_diacritics(s) == strip_diacritics(word.lower()) and (parse(s) or syllable).tone == tone]
+        return _keep_case(variants[0], word) if variants else word
+
+    def misread_letter(self, word: str) -> str:
+        confusions = channel_confusions()
+        places = [i for i, c in enumerate(word) if c.lower() in confusions]
+        if not places:
+            return word
+        i = self.rng.choice(places)
+        outs, weights = confusions[word[i].lower()]
+        return word[:i] + self.rng.choices(outs, weights)[0] + word[i + 1:]
+
+    def wrong_word(self, word: str) -> str:
+        near = one_letter_neighbours().get(strip_diacritics(word.lower()))
+        return _keep_case(self.rng.choice(near), word) if near else word
+
+    def word(self, word: str) -> str:
+        if not word.isalpha() or self.rng.random() >= self.rate:
+            return word
+        change = self.rng.choice((self.unmarked, self.retoned, self.misread_letter, self.wrong_word))
+        return unicodedata.normalize("NFC", change(word))
+
+    def noisy_copy(self, text: str, spans: list[tuple[int, int, str]]) -> tuple[str, list[tuple[int, int, str]]]:
+        """`text` with noise, and `spans` (on token boundaries) moved onto it."""
+        tokens = syllable_tokens(text)
+        bare = self.rng.random() < self.bare_line_rate
+        starts = {s for s, _, _ in spans}
+        ends = {e for _, e, _ in spans}
+        pieces, moved, last = [], {}, 0
+        for s, e in tokens:
+            gap = text[last:s]
+            if gap == " " and s not in starts and last not in ends and self.rng.random() < self.join_rate:
+                gap = ""
+            pieces.append(gap)
+            word = strip_diacritics(text[s:e]) if bare else self.word(text[s:e])
+            if len(word) >= 4 and word.isalpha() and self.rng.random() < self.split_rate:
+                cut = self.rng.randrange(1, len(word) - 1)
+                word = word[:cut] + " " + word[cut:]
+            at = sum(map(len, pieces))
+            moved[s], moved[e] = at, at + len(word)
+            pieces.append(word)
+            last = e
+        pieces.append(text[last:])
+        noisy = "".join(pieces)
+        return noisy, [(moved[s], moved[e], label) for s, e, label in spans if s in moved and e in moved]
+
+
+def noisy_docs(nlp, docs, noiser: Noiser, keep_clean: bool = False) -> list:
+    """A noisy copy of each doc (its entities moved along); `keep_clean` stores the clean line."""
+    out = []
+    for doc in docs:
+        spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        text, moved = noiser.noisy_copy(doc.text, spans)
+        copy = labelled_doc(nlp, text, moved)
+        if keep_clean:
+            copy.user_data["clean"] = doc.text
+        out.append(copy)
+    return out
 
 
 # ------------------------------------------------------------------ gold samples
@@ -174,10 +303,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--negative-share", type=float, default=0.08, help="Share of entity-free lines kept.")
     parser.add_argument("--per-record", type=int, default=40, help="Most lines taken from one corpus record.")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--noise", type=float, default=0.0,
+                        help="Share of syllables changed in the noisy copies (0: no noisy copies).")
+    parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
+    out = args.out
 
     nlp = spacy.blank("vi", config={"nlp": {"tokenizer": {"use_pyvi": False}}})
-    (OUT / "samples").mkdir(parents=True, exist_ok=True)
+    (out / "samples").mkdir(parents=True, exist_ok=True)
+    noiser = Noiser(random.Random(args.seed + 1), rate=args.noise) if args.noise else None
     print(f"{'set':<14} {'docs':>6} {'AGENCY':>7} {'MARKET':>7} {'TARGET':>7} {'DEADLINE':>9}")
 
     def report(name, docs):
@@ -187,13 +321,22 @@ def main(argv: list[str] | None = None) -> int:
     for path in sorted(SAMPLES.glob("*_*.txt")):
         prefix = path.name.split("_")[0]
         docs = sample_docs(nlp, prefix)
-        DocBin(docs=docs).to_disk(OUT / "samples" / f"{prefix}.spacy")
+        DocBin(docs=docs).to_disk(out / "samples" / f"{prefix}.spacy")
         report(f"sample {prefix}", docs)
+        if noiser:
+            noisy = noisy_docs(nlp, [d for d in docs if d.ents], noiser)
+            DocBin(docs=noisy).to_disk(out / "samples" / f"{prefix}.noisy.spacy")
+            report(f"  noisy {prefix}", noisy)
     train, dev = silver_docs(nlp, args.lines, args.negative_share, args.per_record, args.seed)
-    DocBin(docs=train).to_disk(OUT / "train.spacy")
-    DocBin(docs=dev).to_disk(OUT / "dev.spacy")
+    DocBin(docs=train).to_disk(out / "train.spacy")
+    DocBin(docs=dev).to_disk(out / "dev.spacy")
     report("silver train", train)
     report("silver dev", dev)
+    if noiser:
+        for name, docs in (("train", train), ("dev", dev)):
+            noisy = noisy_docs(nlp, [d for d in docs if d.ents], noiser, keep_clean=name == "dev")
+            DocBin(docs=noisy, store_user_data=True).to_disk(out / f"{name}.noisy.spacy")
+            report(f"  noisy {name}", noisy)
     return 0
 
 

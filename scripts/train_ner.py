@@ -47,11 +47,14 @@ def examples(docs: list[Doc]) -> list[Example]:
             for ref in docs]
 
 
-def training_docs(nlp, hold_out: set[str], oversample: int, silver_limit: int | None = None) -> list[Doc]:
-    docs = read(nlp, DATA / "train.spacy")[:silver_limit]
+def training_docs(nlp, hold_out: set[str], oversample: int, silver_limit: int | None = None,
+                  data: Path = DATA) -> list[Doc]:
+    """Silver lines and their noisy copies (if built), plus the samples not held out and theirs."""
+    docs = read(nlp, data / "train.spacy")[:silver_limit] + read(nlp, data / "train.noisy.spacy")[:silver_limit]
     for prefix in PREFIXES:
         if prefix not in hold_out:
-            docs += read(nlp, DATA / "samples" / f"{prefix}.spacy") * oversample
+            docs += read(nlp, data / "samples" / f"{prefix}.spacy") * oversample
+            docs += read(nlp, data / "samples" / f"{prefix}.noisy.spacy")
     return docs
 
 
@@ -84,13 +87,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--oversample", type=int, default=3, help="Copies of each gold-checked sample line.")
     parser.add_argument("--silver-limit", type=int, default=None, help="Use only the first N silver lines.")
     parser.add_argument("--hold-out", default="", help="Comma-separated sample prefixes to leave out.")
+    parser.add_argument("--data", type=Path, default=DATA, help="Folder written by build_ner_data.py.")
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
     args = parser.parse_args(argv)
 
     hold_out = {p for p in args.hold_out.split(",") if p}
     probe = blank()
-    train_docs = training_docs(probe, hold_out, args.oversample, args.silver_limit)
-    dev_docs = read(probe, DATA / "dev.spacy")
+    train_docs = training_docs(probe, hold_out, args.oversample, args.silver_limit, args.data)
+    dev_docs = read(probe, args.data / "dev.spacy")
     if not train_docs:
         print("no training data: run scripts/build_ner_data.py first", file=sys.stderr)
         return 1
@@ -101,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
                      "AGENCY/MARKET/TARGET/DEADLINE spans for chithi; see MODEL_CARD.md",
                      "chithi_training": {"train_docs": len(train_docs), "dev_docs": len(dev_docs),
                                          "epochs": args.epochs, "seed": args.seed,
-                                         "silver_limit": args.silver_limit,
+                                         "silver_limit": args.silver_limit, "data": str(args.data),
                                          "held_out_samples": sorted(hold_out)}})
     args.out.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(args.out)

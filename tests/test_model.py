@@ -9,7 +9,8 @@ import pipeline
 from pipeline.core import document_stages
 from pipeline.errors import ChithiError
 from pipeline.extractors import model as model_stage
-from pipeline.extractors.model import apply, syllable_tokens, token_range
+from pipeline.extractors.model import apply, lines_to_read, normalise_agency, syllable_tokens, token_range
+from pipeline.schema import Repair
 from tests.conftest import sample
 
 document_stages()  # importing the stage modules registers them
@@ -45,7 +46,7 @@ def test_merge_marks_both_and_adds_only_normalisable_model_items():
         ("MARKET", ["Hàn", "Quốc"]),
         ("MARKET", ["Wakanda"]),                               # no code in the gazetteer: dropped
     ])
-    merged = apply(record.model_copy(deep=True), nlp, {"AGENCY": 0.8})
+    merged = apply(record.model_copy(deep=True), nlp, {"confidence": {"AGENCY": 0.8}})
     agencies = {a.name: a for a in merged.agencies}
     assert agencies["Sở Tư pháp"].source == "both"
     added = agencies["Ban Tuyên giáo Tỉnh ủy"]
@@ -67,7 +68,7 @@ def test_missing_or_broken_model(tmp_path):
 
 @pytest.mark.skipif(model_stage.load_model() is None, reason="no trained model under models/ner")
 def test_trained_model_on_a_sample():
-    (record,) = pipeline.extract(sample("004"))
+    (record,) = pipeline.extract(sample("000"))  # OCR text: the repaired lines are read
     assert {a.source for a in record.agencies} <= {"rule", "model", "both"}
     assert any(a.source == "both" for a in record.agencies)
     for item in record.agencies + record.markets:
@@ -75,3 +76,56 @@ def test_trained_model_on_a_sample():
         assert record.text[item.start:item.end]
     spans = model_stage.predict(model_stage.load_model(), record.text)
     assert spans and {label for _, _, label in spans} <= set(model_stage.LABELS)
+    assert all("\n" not in record.text[s:e] for s, e, _ in spans)  # read line by line
+
+
+def test_model_reads_only_repaired_lines_unless_told(monkeypatch):
+    (clean,) = pipeline.extract(sample("004"), stages=[])
+    assert clean.repairs == [] and lines_to_read(clean) == []
+    assert pipeline.extract(sample("004"), stages=RULES + ["model"])[0].model_dump() == \
+        pipeline.extract(sample("004"), stages=RULES)[0].model_dump()  # clean text: the stage is a no-op
+    monkeypatch.setenv("CHITHI_MODEL_LINES", "all")
+    assert len(lines_to_read(clean)) == len([line for line in clean.text.split("\n") if line.strip()])
+    monkeypatch.setenv("CHITHI_MODEL_LINES", "some")
+    with pytest.raises(ChithiError, match="CHITHI_MODEL_LINES"):
+        lines_to_read(clean)
+    monkeypatch.delenv("CHITHI_MODEL_LINES")
+    (ocr,) = pipeline.extract(sample("000"), stages=[])
+    lines = lines_to_read(ocr)
+    assert 0 < len(lines) < len(lines_to_read(ocr, "all"))
+    for start, end in lines:
+        assert any(r.start < end and start < r.end for r in ocr.repairs if r.kind in ("ocr_garble", "diacritics"))
+
+
+def test_noisy_agency_spans_normalise_to_bodies_without_invented_words():
+    found, score = normalise_agency("Ban Thường vụ Tỉnh ấy", ["Ban Thường vụ Tỉnh ủy", "Sở Tư pháp"], 88)
+    assert found.name == "Ban Thường vụ Tỉnh ủy" and found.kind == "cap_uy" and 88 <= score < 100
+    found, _ = normalise_agency("Ban Tuyên gió ở Trung ương", [], 88)  # from the type gazetteer
+    assert (found.name, found.level) == ("Ban Tuyên giáo Trung ương", "central")
+    assert normalise_agency("Ban Chỉ đạo", [], 70) is None  # needs a qualifier; none is invented
+    assert normalise_agency("Hội nghị toàn quốc", [], 88) is None
+    assert normalise_agency("Ban Thường vụ Tỉnh ấy", [], 101) is None  # threshold above any match
+
+
+def test_model_span_over_a_garbled_word_renames_the_rule_mention():
+    text = ("III. TỔ CHỨC THỰC HIỆN\n1. Ban Thường vụ Tỉnh ấy yêu cầu Sở Tư pháp báo cáo kết quả.\n"
+            "2. Đưa lao động sang Nhật Bàn; Văn phòng Tỉnh ủy theo dõi.\n")
+    (record,) = pipeline.extract(text, stages=RULES)
+    assert "Ban Thường vụ tỉnh" in {a.name for a in record.agencies}  # the grammar stops at "ấy"
+    assert not record.markets
+    start = text.index("Ban Thường")
+    record.repairs = [Repair(start=start, end=start + 5, kind="ocr_garble", original="Ban", replacement="Ban",
+                             confidence=0.5)]
+    nlp = ruler_nlp([("AGENCY", ["Ban", "Thường", "vụ", "Tỉnh", "ấy"]), ("MARKET", ["Nhật", "Bàn"])])
+    calib = {"confidence": {"AGENCY": 0.7, "MARKET": 0.6}, "match_threshold": {"AGENCY": 88, "MARKET": 88}}
+    merged = apply(record.model_copy(deep=True), nlp, calib)
+    names = {a.name: a for a in merged.agencies}
+    assert "Ban Thường vụ tỉnh" not in names
+    renamed = names["Ban Thường vụ Tỉnh ủy"]
+    assert renamed.source == "model" and renamed.confidence == 0.7 and renamed.level == "province"
+    assert merged.text[renamed.start:renamed.end] == "Ban Thường vụ Tỉnh ấy"
+    assert names["Sở Tư pháp"].source == "rule" and names["Văn phòng Tỉnh ủy"].source == "rule"
+    assert [(m.code, m.source) for m in merged.markets] == [("JP", "model")]
+    strict = apply(record.model_copy(deep=True), nlp, {**calib, "match_threshold": {"AGENCY": 101, "MARKET": 101}})
+    assert [(a.name, a.roles) for a in strict.agencies] == [(a.name, a.roles) for a in record.agencies]
+    assert strict.agencies[0].source == "both" and not strict.markets  # no fuzzy match clears 101
