@@ -186,7 +186,7 @@ def tone_backoff(logprob: dict[tuple[str, str], float], penalty: float) -> dict[
     return out
 
 
-def train(paths: list[Path], keep: float, em: int = 0, backoff: float | None = None) -> dict:
+def train(paths: list[Path], keep: float, em: int = 0, backoff: float | None = None, unseen: float = -11.9) -> dict:
     pairs, stats = token_pairs(paths)
     counts = align_counts(pairs, None)
     logprob = estimate(counts, pairs)
@@ -205,7 +205,7 @@ def train(paths: list[Path], keep: float, em: int = 0, backoff: float | None = N
     tokens = stats["tokens"]
     return {
         "rules": dict(sorted(rules.items())),
-        "unseen_logprob": round(min(lp for options in rules.values() for _, lp in options) - 2.0, 3),
+        "unseen_logprob": unseen,
         "keep_logprob": keep,
         "split_logprob": round(math.log((stats["split"] + 1) / (tokens + 2)), 3),
         "merge_logprob": round(math.log((stats["merged_spaces"] + 1) / (stats["source_spaces"] + 2)), 3),
@@ -258,9 +258,12 @@ def main() -> None:
     parser.add_argument("--em", type=int, default=0, help="Viterbi re-alignment iterations (0: Levenshtein units only)")
     parser.add_argument("--tone-backoff", type=float, default=None,
                         help="lend many-character readings of a vowel to its other tones at this log-prob penalty")
+    parser.add_argument("--unseen", type=float, default=-11.9,
+                        help="log-prob of a confusion training never showed; pipeline/garble.py only tries "
+                             "such readings within its MARGIN (12) of the best, so keep it above -12")
     parser.add_argument("--code-docs", type=int, default=400, help="training documents scanned for the document-type prior")
     args = parser.parse_args()
-    model = train(args.pairs, args.keep, args.em, args.tone_backoff)
+    model = train(args.pairs, args.keep, args.em, args.tone_backoff, args.unseen)
     model["code_type_logprob"], model["date_separator_logprob"] = code_priors(args.code_docs)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "channel.json").write_text(json.dumps(model, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
