@@ -289,47 +289,44 @@ class LanguageModel:
             path.extend((self.eos, self.eos))
             starts.append(line_starts)
         seq = np.array(path, dtype=np.int64)
-        shares = self._single_token_shares(seq, starts, cand_ids, channel, choices)
+        shares = self._shares(seq, starts, cand_ids, channel, choices)
         out = []
-        for n, (lattice, ids_line, chan_line, choice) in enumerate(zip(lattices, cand_ids, channel, choices)):
-            line_out = []
-            for t, (pos, ids, chan, k) in enumerate(zip(lattice, ids_line, chan_line, choice)):
-                if len(ids) == 1:
-                    line_out.append((pos[0][0], 1.0))
-                elif (n, t) in shares:
-                    line_out.append((pos[k][0], shares[n, t]))
-                else:
-                    start = starts[n][t]
-                    scores = chan + np.array([self._local(seq, start, start + len(ids[k]), x) for x in ids])
-                    post = np.exp(scores - scores.max())
-                    line_out.append((pos[k][0], float(post[k] / post.sum())))
-            out.append(line_out)
+        for n, (lattice, ids_line, choice) in enumerate(zip(lattices, cand_ids, choices)):
+            out.append([(pos[0][0], 1.0) if len(ids) == 1 else (pos[k][0], shares[n, t])
+                        for t, (pos, ids, k) in enumerate(zip(lattice, ids_line, choice))])
         return out
 
-    def _single_token_shares(self, seq, starts, cand_ids, channel, choices) -> dict[tuple[int, int], float]:
-        """Posterior share of the chosen candidate at every position whose candidates are all
-        single tokens, in one vectorised pass over local scores
-        channel + log p(c | u v) + log p(n1 | v c) + log p(n2 | c n1)."""
-        positions = [(n, t) for n, ids_line in enumerate(cand_ids) for t, ids in enumerate(ids_line)
-                     if len(ids) > 1 and all(len(x) == 1 for x in ids)]
+    def _shares(self, seq, starts, cand_ids, channel, choices) -> dict[tuple[int, int], float]:
+        """Posterior share of the chosen candidate at every position with a choice, in one
+        vectorised pass: each candidate x (one or more tokens) is scored in place of the chosen
+        one as channel + the log-probs of the trigrams that see it, up to the two tokens after
+        it — log p(x1 | u v) + … + log p(n2 | x_last n1)."""
+        positions = [(n, t) for n, ids_line in enumerate(cand_ids) for t, ids in enumerate(ids_line) if len(ids) > 1]
         if not positions:
             return {}
+        windows, groups = [], []
+        for n, t in positions:
+            start = starts[n][t]
+            end = start + len(cand_ids[n][t][choices[n][t]])
+            before, after = seq[start - 2:start].tolist(), seq[end:end + 2].tolist()
+            for x in cand_ids[n][t]:
+                window = before + list(x) + after
+                windows.append(window)
+                groups.append(len(window) - 2)
+        flat = np.fromiter((i for window in windows for i in window), dtype=np.int64)
+        lengths = np.array([len(window) for window in windows])
+        # trigram (u, v, w) ends at every index of a window from its third token on
+        ends = np.concatenate([np.arange(o + 2, o + k) for o, k in zip(np.cumsum(lengths) - lengths, lengths)])
+        lp = self.logprob_ids(flat[ends - 2], flat[ends - 1], flat[ends])
+        counts = np.array(groups)
+        local = np.add.reduceat(lp, np.cumsum(counts) - counts)
         sizes = np.array([len(cand_ids[n][t]) for n, t in positions])
         first = np.cumsum(sizes) - sizes
-        at = np.repeat(np.array([starts[n][t] for n, t in positions]), sizes)
-        c = np.array([x[0] for n, t in positions for x in cand_ids[n][t]], dtype=np.int64)
-        chan = np.concatenate([channel[n][t] for n, t in positions])
-        u, v, n1, n2 = seq[at - 2], seq[at - 1], seq[at + 1], seq[at + 2]
-        score = chan + self.logprob_ids(u, v, c) + self.logprob_ids(v, c, n1) + self.logprob_ids(c, n1, n2)
+        score = np.concatenate([channel[n][t] for n, t in positions]) + local
         post = np.exp(score - np.repeat(np.maximum.reduceat(score, first), sizes))
         chosen = first + np.array([choices[n][t] for n, t in positions])
         share = post[chosen] / np.add.reduceat(post, first)
         return dict(zip(positions, share.tolist()))
-
-    def _local(self, seq: np.ndarray, start: int, end: int, ids: list[int]) -> float:
-        """Log-prob of `ids` in place of seq[start:end] plus the two tokens after it."""
-        window = np.concatenate([seq[start - 2:start], ids, seq[end:end + 2]])
-        return float(self.logprob_ids(window[:-2], window[1:-1], window[2:]).sum())
 
     # -------------------------------------------------------------- candidates
     def candidates(self, stripped: str) -> list[str]:
