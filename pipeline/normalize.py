@@ -26,13 +26,18 @@ import unicodedata
 
 from .vietnamese import is_syllable, tone_normalize
 
-_SPACES = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
-_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
+_SPACES = "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"  # the soft hyphen too, once breaks at it are joined
 _SOFT_HYPHEN_BREAK = re.compile(r"(\w)\u00ad[ \t]*\n[ \t]*(\w)")
-_LIGATURES = str.maketrans({"ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl"})
+_LIGATURES = {"ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl"}
 _COMPATIBILITY = [*range(0xFF01, 0xFF5F), *range(0x2160, 0x2180)]  # full-width ASCII, Ⅰ Ⅱ … ⅻ
-_COMPATIBILITY_TABLE = str.maketrans({chr(c): unicodedata.normalize("NFKC", chr(c)) for c in _COMPATIBILITY})
-_TRAILING = re.compile(r"[ \t]+$", re.M)
+# One table for every character replaced one by one: none maps to a character another
+# entry replaces, so one pass gives what one pass per kind gives.
+_CHARACTERS = str.maketrans({
+    **{c: " " for c in _SPACES}, **{c: None for c in _INVISIBLE}, **_LIGATURES,
+    **{chr(c): unicodedata.normalize("NFKC", chr(c)) for c in _COMPATIBILITY},
+})
+_ANY_REPLACED = re.compile("[" + re.escape("".join(chr(c) if isinstance(c, int) else c for c in _CHARACTERS)) + "]")
 _WORD_BREAK = re.compile(r"([^\W\d_]+)-\n([^\W\d_]+)")
 _CODE_BREAK = re.compile(r"(\d+)-\n([A-ZĐ]{1,10}[/-])")
 
@@ -47,19 +52,21 @@ def normalize(text: str) -> str:
 
 
 def _clean_characters(text: str) -> str:
-    text = _SOFT_HYPHEN_BREAK.sub(r"\1\2", text)
-    text = text.replace("\u00ad", "")
-    text = _SPACES.sub(" ", text)
-    text = _INVISIBLE.sub("", text)
-    return text.translate(_LIGATURES).translate(_COMPATIBILITY_TABLE)
+    if "\u00ad" in text:
+        text = _SOFT_HYPHEN_BREAK.sub(r"\1\2", text)
+    if _ANY_REPLACED.search(text) is None:  # most texts hold none: no copy
+        return text
+    return text.translate(_CHARACTERS)
 
 
 def _clean_line_ends(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _TRAILING.sub("", text)
+    return "\n".join(line.rstrip(" \t") for line in text.split("\n"))
 
 
 def _join_hyphenated(text: str) -> str:
+    if "-\n" not in text:  # both patterns need a hyphen at a line end
+        return text
     text = _CODE_BREAK.sub(r"\1-\2", text)
     return _WORD_BREAK.sub(_join_word, text)
 

@@ -20,6 +20,8 @@ in this process, one file after another, on the first 40 files: what one core do
 any batch machinery. Each batch row runs `chithi batch` as a subprocess and samples the RSS
 of its whole process tree (parent, workers, Ray daemons) with psutil. docs/s is the batch's
 own figure (from its start to its last commit, without Python start-up or Parquet).
+CPU s is summed over the whole process tree, parent the batch's parent process alone (its
+start-up, hashing, writing, commits and Parquet): the serial part of a run.
 
 OCR: --ocr-pages pages of the gazette PDFs are rendered at 300 dpi to PNG; the same PNGs go
 through raw `tesseract PAGE stdout -l vie` and through `chithi batch`.
@@ -159,10 +161,11 @@ class TreeMeter:
             self.peak = max(self.peak, rss)
             self._stop.wait(0.2)
 
-    def stop(self) -> tuple[int, float]:
+    def stop(self) -> tuple[int, float, float]:
+        """Peak summed RSS, CPU seconds of the whole tree, CPU seconds of the root process."""
         self._stop.set()
         self._thread.join()
-        return self.peak, sum(self.cpu.values())
+        return self.peak, sum(self.cpu.values()), self.cpu.get(self.root.pid, 0.0)
 
 
 def run_batch(inputs: Path, out: Path, engine: str, workers: int, repair: bool) -> dict:
@@ -175,11 +178,11 @@ def run_batch(inputs: Path, out: Path, engine: str, workers: int, repair: bool) 
     meter = TreeMeter(proc.pid)
     _, err = proc.communicate()
     wall = time.perf_counter() - started
-    peak, cpu = meter.stop()
+    peak, cpu, parent_cpu = meter.stop()
     if proc.returncode not in (0, 3):
         raise SystemExit(f"chithi batch failed ({proc.returncode}):\n{err.decode()[-2000:]}")
     summary = json.loads((out / "summary.json").read_text("utf-8"))
-    return {**summary, "wall": wall, "peak_mb": peak / 2**20, "cpu": cpu}
+    return {**summary, "wall": wall, "peak_mb": peak / 2**20, "cpu": cpu, "parent_cpu": parent_cpu}
 
 
 def baseline(paths: list[Path], repair: bool) -> dict:
@@ -251,13 +254,13 @@ def bench_text(work: Path, name: str, folder: Path, paths: list[Path], configs: 
     print(f"\ntext, {name}: {len(paths)} files, {syllables:,} syllables; repair {'on' if repair else 'off'}; "
           f"{psutil.cpu_count()} CPUs, load average {psutil.getloadavg()[0]:.1f}")
     print(f"{'run':<24}{'files':>6}{'docs':>6}{'failed':>7}{'batch s':>9}{'wall s':>8}{'docs/s':>8}{'syll/s':>8}"
-          f"{'CPU s':>8}{'docs/CPU-s':>11}{'peak RSS MB':>13}")
+          f"{'CPU s':>8}{'parent':>8}{'docs/CPU-s':>11}{'peak RSS MB':>13}")
     if with_baseline:
         base = baseline(paths[:BASELINE_FILES], repair)
         base_syllables = syllable_count(paths[:BASELINE_FILES])
         print(f"{'in-process, sequential':<24}{base['files']:>6}{base['documents']:>6}{base['failed']:>7}"
               f"{base['seconds']:>9.1f}{'':>8}{base['docs_per_s']:>8.1f}{base_syllables / base['seconds']:>8.0f}"
-              f"{base['cpu']:>8.1f}{base['documents'] / base['cpu']:>11.1f}{base['peak_mb']:>13.0f}", flush=True)
+              f"{base['cpu']:>8.1f}{'':>8}{base['documents'] / base['cpu']:>11.1f}{base['peak_mb']:>13.0f}", flush=True)
     for config in filter(None, configs.split(",")):
         engine, workers = config.split(":")
         out = work / f"out-{folder.name}-{engine}-{workers}-{repair}"
@@ -265,7 +268,8 @@ def bench_text(work: Path, name: str, folder: Path, paths: list[Path], configs: 
         shutil.rmtree(out, ignore_errors=True)
         print(f"{f'batch {engine}, {workers} worker(s)':<24}{row['files']:>6}{row['documents']:>6}"
               f"{row['failed']:>7}{row['seconds']:>9.1f}{row['wall']:>8.1f}{row['docs_per_s']:>8.1f}"
-              f"{syllables / row['seconds']:>8.0f}{row['cpu']:>8.1f}{row['documents'] / row['cpu']:>11.1f}"
+              f"{syllables / row['seconds']:>8.0f}{row['cpu']:>8.1f}{row['parent_cpu']:>8.1f}"
+              f"{row['documents'] / row['cpu']:>11.1f}"
               f"{row['peak_mb']:>13.0f}", flush=True)
     print(f"load average at the end: {psutil.getloadavg()[0]:.1f}")
 
