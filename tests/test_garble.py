@@ -125,3 +125,21 @@ def test_search_reads_marks_and_lost_spaces() -> None:
     best = syllable_candidates.__wrapped__("nghi_p", top_k=3)  # uncached: the search itself
     assert best[0][0] == "nghiệp"
     assert any(text.split(" ")[1:] == ["ban"] and starts == (0, 3) for text, _, starts in syllable_candidates.__wrapped__("ctaBan"))
+
+
+def test_list_labels_stay_and_mark_glyphs_are_read_as_marks() -> None:
+    """"b)" opening a line is a list label; "k)" inside a line is "kể" whose mark the OCR
+    read as a parenthesis. A ")" that closes a "(" of the line stays a parenthesis."""
+    line = "b) Théng tl nay co hilu lc k) tU ngay 1 thang 6 nam 2000"
+    repaired = apply(line, repair_line(line))
+    assert repaired.startswith("b) ")
+    assert "kể từ ngày" in repaired
+    line = "cla Bé Van hoa (nay la Bé Van hoa, Thé thao va Du lich)"
+    assert apply(line, repair_line(line)).endswith(")")
+
+
+def test_words_joined_by_a_slash_are_read_but_codes_are_not() -> None:
+    line = "CONG BAO/S6 699 + 700/Ngay 09-6-2024"
+    assert apply(line, repair_line(line)) == "CÔNG BÁO/Số 699 + 700/Ngày 09-6-2024"
+    line = "Ké hoach s6 71-KH/TU ngay 02/02/2023"
+    assert "71-KH/TU" in apply(line, repair_line(line))
