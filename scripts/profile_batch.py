@@ -3,11 +3,12 @@
     nice -n 10 .venv/bin/python scripts/profile_batch.py --files 40
     nice -n 10 .venv/bin/python scripts/profile_batch.py --files 40 --distinct
 
-One process does, for each input file, what the batch parent and one worker do: hash the
+Times are CPU times of this process (the machine is shared; a last column gives wall-clock
+time, which also holds the fsync waits and the other users' load). One process does, for each input file, what the batch parent and one worker do: hash the
 file and (every 64 files) commit the manifest; ingest, repair, split, run every document
 stage, serialise the records, pickle the result as the pool does to send it back, append
 the lines; and at the end build the Parquet tables. Each step is timed with
-`time.perf_counter` around the public function that does it (the repair stage is split into
+`time.process_time` around the public function that does it (the repair stage is split into
 its own steps by timing the functions it calls), so the rows add up to the whole.
 
 Inputs: the five samples replicated with a copy line (as `bench_batch.py` does), or with
@@ -30,18 +31,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-TIMES: dict[str, float] = defaultdict(float)
+TIMES: dict[str, float] = defaultdict(float)  # CPU seconds of this process per step
+WALL: dict[str, float] = defaultdict(float)  # wall-clock seconds per step (I/O waits included)
 REPAIR_STEPS = ("_decode_legacy", "normalize", "line_stats", "_garble_edits_many", "restore_lines",
                 "_with_garbled_tokens", "merge_adjacent", "apply_edits")
 
 
 @contextmanager
 def timed(name: str):
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     try:
         yield
     finally:
-        TIMES[name] += time.perf_counter() - began
+        TIMES[name] += time.process_time() - cpu_began
+        WALL[name] += time.perf_counter() - began
 
 
 def wrap(module, attribute: str, label: str) -> None:
@@ -86,9 +89,10 @@ def profile(paths: list[Path], out: Path, repair: bool) -> tuple[int, float]:
     wrap(importlib.import_module("pipeline.core"), "_flag_repaired", "flag repaired spans")
     process(ingest_path(paths[0]), repair=repair)  # loads the models (the batch warm-up)
     TIMES.clear()
+    WALL.clear()
     manifest, sink = Manifest(out / "manifest.sqlite"), JsonlAppender(out / "documents.jsonl")
     entries, documents = [], 0
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     for path in paths:
         with timed("parent: hash file"):
             sha = file_sha256(path)
@@ -108,28 +112,29 @@ def profile(paths: list[Path], out: Path, repair: bool) -> tuple[int, float]:
             with timed("parent: group commit (fsync + SQLite)"):
                 manifest.commit(entries, {"documents.jsonl": sink.sync()})
             entries = []
-    total = time.perf_counter() - began
+    total, cpu_total = time.perf_counter() - began, time.process_time() - cpu_began
     sink.close()
     with timed("parent: Parquet tables at the end"):
         write_parquet(out, out / "documents.jsonl", None)
-    return documents, total
+    return documents, total, cpu_total
 
 
-def report(documents: int, total: float, files: int) -> None:
-    process_total = TIMES.pop("worker: process (repair, split, stages)")
-    inner = sum(v for k, v in TIMES.items() if k.startswith(("repair:", "stage:")) or k == "flag repaired spans")
-    TIMES["worker: process, rest (split, record building)"] = process_total - inner
-    print(f"{files} files, {documents} documents, {total:.2f} s in the loop "
-          f"({documents / total:.1f} docs/s on one core)\n")
-    print(f"| step | ms / document | share |")
-    print("|---|---:|---:|")
+def report(documents: int, total: float, cpu_total: float, files: int) -> None:
+    for table in (TIMES, WALL):
+        process_total = table.pop("worker: process (repair, split, stages)")
+        inner = sum(v for k, v in table.items() if k.startswith(("repair:", "stage:")) or k == "flag repaired spans")
+        table["worker: process, rest (split, record building)"] = process_total - inner
+    parquet, parquet_wall = TIMES.pop("parent: Parquet tables at the end"), WALL.pop("parent: Parquet tables at the end")
+    print(f"{files} files, {documents} documents: {cpu_total:.2f} CPU s, {total:.2f} s wall in the loop "
+          f"({documents / cpu_total:.1f} docs per CPU-second)\n")
+    print("| step | CPU ms / document | share of CPU | wall ms / document |")
+    print("|---|---:|---:|---:|")
     for name, seconds in sorted(TIMES.items(), key=lambda kv: -kv[1]):
-        if name == "parent: Parquet tables at the end":
-            continue
-        print(f"| {name} | {1000 * seconds / documents:.2f} | {100 * seconds / total:.1f} % |")
-    print(f"| **total** | **{1000 * total / documents:.1f}** | |")
-    parquet = TIMES["parent: Parquet tables at the end"]
-    print(f"\nParquet tables at the end (once per run): {parquet:.2f} s, {1000 * parquet / documents:.2f} ms / document")
+        print(f"| {name} | {1000 * seconds / documents:.2f} | {100 * seconds / cpu_total:.1f} % "
+              f"| {1000 * WALL[name] / documents:.2f} |")
+    print(f"| **total** | **{1000 * cpu_total / documents:.1f}** | | **{1000 * total / documents:.1f}** |")
+    print(f"\nParquet tables at the end (once per run): {parquet:.2f} CPU s, {parquet_wall:.2f} s wall "
+          f"({1000 * parquet / documents:.1f} CPU ms / document)")
 
 
 def main() -> None:
@@ -146,8 +151,8 @@ def main() -> None:
         make = make_distinct_inputs if args.distinct else make_text_inputs
         paths = make(inputs, args.files)
         instrument()
-        documents, total = profile(paths, out, repair=not args.no_repair)
-        report(documents, total, len(paths))
+        documents, total, cpu_total = profile(paths, out, repair=not args.no_repair)
+        report(documents, total, cpu_total, len(paths))
 
 
 if __name__ == "__main__":
