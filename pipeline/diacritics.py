@@ -79,7 +79,7 @@ def _candidates(lm, tok: Token, mode: str) -> list[tuple[str | None, float]]:
     """Lattice candidates of one token; [(None, 0)] means 'keep as is' (a context token,
     decoded as its LM class or as itself)."""
     if mode == "stripped" and tok.kind in ("word", "code") and tok.text.isupper():
-        restored = _abbreviation(lm, tok.text)
+        restored = abbreviation_marks(lm, tok.text)
         if restored is not None:
             return [(restored, 0.0)]
     if tok.kind != "word":
@@ -108,7 +108,7 @@ def _word_candidates(lm, low: str, mode: str) -> list[tuple[str | None, float]]:
 _CODE_PARTS = re.compile(r"[^\W\d_]+")
 
 
-def _abbreviation(lm, text: str) -> str | None:
+def abbreviation_marks(lm, text: str) -> str | None:
     """The marked form of a capitalised abbreviation or code whose marks were stripped
     ("HDND" → "HĐND", "QD-UBND" → "QĐ-UBND"), from the table learned with the model;
     None when nothing changes or when the text may be a stripped syllable ("DIEU" is ĐIỀU,

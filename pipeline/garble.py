@@ -25,7 +25,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from .errors import ChithiError
-from .vietnamese import strip_diacritics, syllables
+from .vietnamese import is_stripped_syllable, strip_diacritics, syllables
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "channel" / "channel.json"
 DATA_DIR = Path(__file__).parent / "data"
@@ -37,6 +37,8 @@ MIN_RULE_LOGPROB = -8.0  # rarer confusions fall back to the unseen log-prob
 UNSEEN_IDENTITY_LOGPROB = math.log(0.5)  # a character training never showed is most likely read right
 PRIOR_WEIGHT = 1.0  # weight of the unigram prior when choosing which candidates reach the LM
 CHANNEL_WEIGHT = 1.0  # scale of the channel log-probs against the LM's in the lattice
+RETRY_BELOW = -6.0  # a token whose best candidate's channel log-prob is below this is searched again …
+RETRY_WIDEN = 8  # … with a beam this many times wider
 TOP_K = 24  # candidates per token that reach the language model (12 → 24: +1.1 points on development pages)
 LM_BEAM = 12  # states the garble lattice decode keeps per position
 MAX_SYLLABLES_PER_TOKEN = 2
@@ -139,9 +141,10 @@ class _Frontier:
     once, before it costs a dictionary entry, a sort, or the expansion of its own children.
     """
 
-    __slots__ = ("states", "best", "floor", "_fresh")
+    __slots__ = ("states", "best", "floor", "_fresh", "beam", "margin")
 
-    def __init__(self) -> None:
+    def __init__(self, beam: int = BEAM, margin: float = MARGIN) -> None:
+        self.beam, self.margin = beam, margin
         self.states: dict[str, tuple[float, dict, tuple[int, ...]]] = {}
         self.best = -math.inf
         self.floor = -math.inf  # offers below it are refused
@@ -152,11 +155,11 @@ class _Frontier:
             return
         if score > self.best:
             self.best = score
-            self.floor = max(self.floor, score - MARGIN)
+            self.floor = max(self.floor, score - self.margin)
         old = self.states.get(text)
         if old is None:
             self._fresh += 1
-            if self._fresh >= BEAM:
+            if self._fresh >= self.beam:
                 self._raise_floor()
         elif score <= old[0]:
             return
@@ -164,22 +167,22 @@ class _Frontier:
 
     def _raise_floor(self) -> None:
         self._fresh = 0
-        if len(self.states) >= BEAM:
-            kth = sorted((state[0] for state in self.states.values()), reverse=True)[BEAM - 1]
+        if len(self.states) >= self.beam:
+            kth = sorted((state[0] for state in self.states.values()), reverse=True)[self.beam - 1]
             self.floor = max(self.floor, kth)
 
     def cut(self) -> list[tuple[str, tuple[float, dict, tuple[int, ...]]]]:
         """The BEAM best readings within MARGIN of the best, best first."""
-        floor = self.best - MARGIN
-        states = sorted(self.states.items(), key=lambda item: item[1][0], reverse=True)[:BEAM]
+        floor = self.best - self.margin
+        states = sorted(self.states.items(), key=lambda item: item[1][0], reverse=True)[:self.beam]
         return [state for state in states if state[1][0] >= floor]
 
     def prune(self) -> None:
         """Drop at once the readings that the cut would drop, keeping the order they were
         offered in (which breaks ties), so that only survivors are extended further."""
-        if len(self.states) > BEAM:
+        if len(self.states) > self.beam:
             self._raise_floor()
-        self.floor = max(self.floor, self.best - MARGIN)
+        self.floor = max(self.floor, self.best - self.margin)
         self.states = {text: state for text, state in self.states.items() if state[0] >= self.floor}
 
 
@@ -188,10 +191,20 @@ def syllable_candidates(observed: str, top_k: int = TOP_K) -> tuple[tuple[str, f
     """Syllables (or two syllables joined by a space) that `observed` may be an OCR reading of.
 
     Returns (candidate, channel log-prob, start of each syllable in `observed`), best first.
+    A token whose best reading is poor is searched again with a wider beam: the pruning
+    judges partial readings, and a true reading that pays for a many-letter confusion early
+    ("phaém" → "phẩm") can fall behind readings that pay later.
     """
+    found = _search(observed, top_k, BEAM, MARGIN)
+    if not found or max(score for _, score, _ in found) < RETRY_BELOW:
+        found = _search(observed, top_k, BEAM * RETRY_WIDEN, MARGIN)
+    return found
+
+
+def _search(observed: str, top_k: int, beam: int, margin: float) -> tuple[tuple[str, float, tuple[int, ...]], ...]:
     model, root = channel(), _trie()
     n = len(observed)
-    frontier = [_Frontier() for _ in range(n + 1)]
+    frontier = [_Frontier(beam, margin) for _ in range(n + 1)]
     frontier[0].offer("", 0.0, root, (0,))
     states: list = []
     for j in range(n + 1):
@@ -209,7 +222,7 @@ def syllable_candidates(observed: str, top_k: int = TOP_K) -> tuple[tuple[str, f
             break
         steps = _letter_steps(observed[j])
         chunks = [(k, true, lp) for k in range(1, min(model.longest, n - j) + 1) for true, lp in model.chunks.get(observed[j:j + k], ())]
-        unseen_floor = states[0][1][0] - MARGIN if states else 0.0  # unseen confusions only from near the best
+        unseen_floor = states[0][1][0] - margin if states else 0.0  # unseen confusions only from near the best
         following = frontier[j + 1]
         for text, (score, node, starts) in states:
             if score + model.unseen >= unseen_floor:
@@ -439,6 +452,7 @@ def _positions(line: str) -> list[_Position]:
     """Tokens of a line with their lattice candidates; punctuation stands as itself."""
     model = channel()
     positions = []
+    mixed_case = _mostly_lower(line)
     for match in TOKEN.finditer(line):
         token, start = match.group(), match.start()
         core_start = len(token) - len(token.lstrip(EDGE_PUNCTUATION))
@@ -447,17 +461,42 @@ def _positions(line: str) -> list[_Position]:
             positions.append(_Position(start, start + core_start, token[:core_start], [(token[:core_start], 0.0, (0,))]))
         s = start + core_start
         for offset, piece in _pieces(core):
-            if piece == "/":
+            if piece in ("/", "."):
                 positions.append(_Position(s + offset, s + offset + 1, piece, [(piece, 0.0, (0,))]))
                 continue
-            kept = _list_marker(piece, line, s + offset)
+            kept = _list_marker(piece, line, s + offset) or (mixed_case and _abbreviation_like(piece))
             candidates = [(piece.lower(), 0.0, (0,))] if kept else _core_candidates(piece, model)
             positions.append(_Position(s + offset, s + offset + len(piece), piece, candidates))
         tail = token[core_start + len(core):] if core else ""
         if tail:
             e = start + len(token)
             positions.append(_Position(e - len(tail), e, tail, [(tail, 0.0, (0,))]))
-    return _glue_marks(positions, line, model)
+    return _glue_marks(_glue_inner_marks(positions, model), line, model)
+
+
+INNER_GLYPHS = ':;()"“”'  # the OCR writes these for a marked vowel inside a word ("tr:t" trật, "t(ng" từng)
+MAX_GLUED_LETTERS = 7
+
+
+def _glue_inner_marks(positions: list[_Position], model: Channel) -> list[_Position]:
+    """Read letters joined by one glyph that punctuation never sits between, with no space
+    on either side ("tr:t", "t(ng", "c"a"), as one word whose vowel the OCR misread."""
+    out: list[_Position] = []
+    for position in positions:
+        for glyphs in (1, 2):
+            if len(out) <= glyphs or not position.text.isalpha():
+                continue
+            run = out[-glyphs - 1:]
+            if (all(p.text in INNER_GLYPHS for p in run[1:]) and run[0].text.isalpha()
+                    and all(a.end == b.start for a, b in zip(run, [*run[1:], position]))
+                    and len(run[0].text) + len(position.text) <= MAX_GLUED_LETTERS):
+                word = "".join(p.text for p in run) + position.text
+                del out[-glyphs - 1:]
+                out.append(_Position(run[0].start, position.end, word, _core_candidates(word, model)))
+                break
+        else:
+            out.append(position)
+    return out
 
 
 MARK_GLYPHS = ")!]'’"  # what an English OCR writes for a tone mark it cannot read ("k)" for "kể", "s]" for "số")
@@ -491,9 +530,14 @@ def _may_hide_mark(core: str) -> bool:
 
 def _pieces(core: str) -> list[tuple[int, str]]:
     """The word as one piece, or, when "/" joins words that are no code ("700/Ngay",
-    "BAO/S6" in a gazette's running header), its words and slashes with their offsets."""
+    "BAO/S6" in a gazette's running header) or a full stop joins two sentences ("nay.Diéu"),
+    its words and separators with their offsets."""
     if not core:
         return []
+    for i in range(2, len(core) - 2):  # "nay.Diéu": the space after a full stop was lost
+        if (core[i] == "." and core[i - 2:i].isalpha() and core[i + 1].isupper()
+                and core[i + 1:].isalpha() and not core[i + 1:].isupper()):
+            return [*_pieces(core[:i]), (i, "."), *[(i + 1 + o, piece) for o, piece in _pieces(core[i + 1:])]]
     parts = core.split("/")
     if len(parts) == 1 or not all(parts) or _parses_as_code(core):
         return [(0, core)]
@@ -506,6 +550,18 @@ def _pieces(core: str) -> list[tuple[int, str]]:
         out.append((offset, part))
         offset += len(part) + 1
     return out
+
+
+def _mostly_lower(line: str) -> bool:
+    """Whether most words of the line are in small letters (running text, not a heading in
+    capitals): there, a word in capitals that is no syllable is an abbreviation (GDP, BTC)."""
+    words = [w for w in re.findall(r"[^\W\d_]{2,}", line)]
+    return sum(w.isupper() for w in words) * 2 < len(words)
+
+
+def _abbreviation_like(core: str) -> bool:
+    """Capitals that no syllable is spelled with, even without its marks: "GDP", "NHNN", "FTA"."""
+    return core.isalpha() and len(core) >= 2 and core.isupper() and not is_stripped_syllable(core)
 
 
 def _parses_as_code(token: str) -> bool:
@@ -541,15 +597,38 @@ def _worth_reading(token: str) -> bool:
     if not inner:
         return True
     capitals = sum(c.isupper() for c in token)
-    return any(c.isalpha() for c in token) and capitals < 2 and not any(c.isdigit() for c in token) and len(inner) <= 2
+    if any(c.isdigit() for c in token) or not any(c.isalpha() for c in token):
+        return False
+    if capitals >= 2:  # "QU-C", "D-NH" in a heading (QUỐC, ĐỊNH), but not "NĐ-CP", "TT-BTC"
+        return len(inner) == 1 and len(token) <= MAX_GLUED_LETTERS and not _has_code_part(token)
+    return len(inner) <= 2
 
 
-GARBLED_SHAPE = re.compile(r"^[^\W\d_]+\d[^\W\d_]*$|^[^\W\d_]*\d[^\W\d_]+$|[a-z][A-Z]")
+def _has_code_part(token: str) -> bool:
+    """A part of the token is a document type or an abbreviation the language model knows."""
+    types = set(_grammar()["document_types"])
+    marked = _abbreviations()
+    return any(part in types or part in marked for part in re.findall(r"[^\W\d_]+", token))
+
+
+@cache
+def _abbreviations() -> dict[str, str]:
+    """Capitalised abbreviations with their marks (HDND → HĐND), learned with the language model."""
+    try:
+        from .lm import get_lm
+
+        table = get_lm().abbreviations
+    except ChithiError:
+        return {}
+    return {**table, **{v: v for v in table.values()}}
+
+
+GARBLED_SHAPE = re.compile(r"^[^\W\d_]+\d[^\W\d_]*$|^[^\W\d_]*\d[^\W\d_]+$|[a-z][A-Z]|[^\W\d_][:;()\"“”]{1,2}[^\W\d_]")
 
 
 def _surely_garbled(token: str) -> bool:
-    """Shapes no Vietnamese word, code or name has: one digit inside letters ("tri6n", "ho4ch")
-    or a capital after a small letter ("ViQt"). Such a token is never kept as it is."""
+    """Shapes no Vietnamese word, code or name has: one digit inside letters ("tri6n", "ho4ch"),
+    a capital after a small letter ("ViQt"), or letters around a glyph ("tr:t", see INNER_GLYPHS). Such a token is never kept as it is."""
     return GARBLED_SHAPE.search(token) is not None
 
 
@@ -593,12 +672,17 @@ def _read_codes(line: str) -> tuple[list[Edit], list[_Position]]:
     positions = _positions(line)
     for position in positions:
         fixed = repair_code(position.text) if looks_like_code(position.text) else None
-        if fixed:
-            text, score, kind = fixed
+        text, kind = (fixed[0], fixed[2]) if fixed else (position.text, "code")
+        if len(position.candidates) == 1 and any(c.isupper() for c in text):
+            text = _CODE_PARTS.sub(lambda m: _abbreviations().get(m.group(), m.group()), text)  # TT-BLDTBXH → TT-BLĐTBXH
+        if text != position.text:
             changed = sum(a != b for a, b in zip(text, position.text))
             edits.append((position.start, position.end, text, round(1 - changed / len(text), 3), kind))
             position.candidates = [(text.lower(), 0.0, (0,))]
     return edits, positions
+
+
+_CODE_PARTS = re.compile(r"[^\W\d_]+")
 
 
 def _word_edits(positions: list[_Position], best: list[tuple[str, float]]) -> list[Edit]:
