@@ -38,7 +38,8 @@ UNSEEN_IDENTITY_LOGPROB = math.log(0.5)  # a character training never showed is 
 PRIOR_WEIGHT = 1.0  # weight of the unigram prior when choosing which candidates reach the LM
 CHANNEL_WEIGHT = 1.0  # scale of the channel log-probs against the LM's in the lattice
 RETRY_BELOW = -6.0  # a token whose best candidate's channel log-prob is below this is searched again …
-RETRY_WIDEN = 8  # … with a beam this many times wider
+RETRY_WIDEN = 8  # … with a beam this many times wider …
+RETRY_MARGIN = 4.0  # … and a margin this much wider
 TOP_K = 24  # candidates per token that reach the language model (12 → 24: +1.1 points on development pages)
 LM_BEAM = 12  # states the garble lattice decode keeps per position
 MAX_SYLLABLES_PER_TOKEN = 2
@@ -197,7 +198,7 @@ def syllable_candidates(observed: str, top_k: int = TOP_K) -> tuple[tuple[str, f
     """
     found = _search(observed, top_k, BEAM, MARGIN)
     if not found or max(score for _, score, _ in found) < RETRY_BELOW:
-        found = _search(observed, top_k, BEAM * RETRY_WIDEN, MARGIN)
+        found = _search(observed, top_k, BEAM * RETRY_WIDEN, MARGIN + RETRY_MARGIN)
     return found
 
 
@@ -448,12 +449,16 @@ class _Position:
     candidates: list[tuple[str, float, tuple[int, ...]]]  # (lower-case candidate, channel log-prob, starts)
 
 
-def _positions(line: str) -> list[_Position]:
-    """Tokens of a line with their lattice candidates; punctuation stands as itself."""
+def _positions(line: str, spans: list[tuple[int, int]] | None = None) -> list[_Position]:
+    """Tokens of a line with their lattice candidates; punctuation stands as itself, and so
+    does a word more than SPAN_CONTEXT tokens away from `spans` when they are given."""
     model = channel()
     positions = []
     mixed_case = _mostly_lower(line)
-    for match in TOKEN.finditer(line):
+    matches = list(TOKEN.finditer(line))
+    if spans is not None:
+        spans = _widened(spans, [(m.start(), m.end()) for m in matches])
+    for match in matches:
         token, start = match.group(), match.start()
         core_start = len(token) - len(token.lstrip(EDGE_PUNCTUATION))
         core = token.strip(EDGE_PUNCTUATION)
@@ -464,7 +469,9 @@ def _positions(line: str) -> list[_Position]:
             if piece in ("/", "."):
                 positions.append(_Position(s + offset, s + offset + 1, piece, [(piece, 0.0, (0,))]))
                 continue
-            kept = _list_marker(piece, line, s + offset) or (mixed_case and _abbreviation_like(piece))
+            begin, end = s + offset, s + offset + len(piece)
+            kept = (_list_marker(piece, line, begin) or (mixed_case and _abbreviation_like(piece))
+                    or (spans is not None and not any(a < end and begin < b for a, b in spans)))
             candidates = [(piece.lower(), 0.0, (0,))] if kept else _core_candidates(piece, model)
             positions.append(_Position(s + offset, s + offset + len(piece), piece, candidates))
         tail = token[core_start + len(core):] if core else ""
@@ -472,6 +479,22 @@ def _positions(line: str) -> list[_Position]:
             e = start + len(token)
             positions.append(_Position(e - len(tail), e, tail, [(tail, 0.0, (0,))]))
     return _glue_marks(_glue_inner_marks(positions, model), line, model)
+
+
+SPAN_CONTEXT = 2  # words read on either side of a garbled word of a stripped line
+
+
+def _widened(spans: list[tuple[int, int]], tokens: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Each span grown to take in SPAN_CONTEXT tokens on either side: their readings help
+    the decoder choose the garbled word's ("quan hé déi ngoai" → "quan hệ đối ngoại")."""
+    out = []
+    for a, b in spans:
+        inside = [k for k, (s, e) in enumerate(tokens) if s < b and a < e]
+        if inside:
+            first, last = max(0, inside[0] - SPAN_CONTEXT), min(len(tokens) - 1, inside[-1] + SPAN_CONTEXT)
+            a, b = min(a, tokens[first][0]), max(b, tokens[last][1])
+        out.append((a, b))
+    return out
 
 
 INNER_GLYPHS = ':;()"“”'  # the OCR writes these for a marked vowel inside a word ("tr:t" trật, "t(ng" từng)
@@ -658,18 +681,21 @@ def repair_line(line: str) -> list[Edit]:
     return repair_lines([line])[0]
 
 
-def repair_lines(lines: list[str]) -> list[list[Edit]]:
-    """`repair_line` for many lines (those of a document), decoded in one batched pass."""
-    read = [_read_codes(line) for line in lines]
+def repair_lines(lines: list[str], spans: list[list[tuple[int, int]]] | None = None) -> list[list[Edit]]:
+    """`repair_line` for many lines (those of a document), decoded in one batched pass.
+
+    With `spans` (per line), only the words overlapping them are read; the other words stay
+    as they are and serve as context (the few garbled words of a stripped line)."""
+    read = [_read_codes(line, None if spans is None else spans[i]) for i, line in enumerate(lines)]
     decoded = _decode([positions for _, positions in read])
     return [sorted(edits + _word_edits(positions, best)) for (edits, positions), best in zip(read, decoded)]
 
 
-def _read_codes(line: str) -> tuple[list[Edit], list[_Position]]:
+def _read_codes(line: str, spans: list[tuple[int, int]] | None = None) -> tuple[list[Edit], list[_Position]]:
     """The line's positions, with codes and dates already read (their edits, and the reading
     as the position's only candidate)."""
     edits: list[Edit] = []
-    positions = _positions(line)
+    positions = _positions(line, spans)
     for position in positions:
         fixed = repair_code(position.text) if looks_like_code(position.text) else None
         text, kind = (fixed[0], fixed[2]) if fixed else (position.text, "code")

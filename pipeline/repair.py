@@ -169,50 +169,43 @@ def _repair_lines(lines: list[str], kinds: list[str], stats: list[LineStats]) ->
     modes = [(lines[i], "clean" if kinds[i] == "clean" else "stripped") for i in todo]
     for i, edits in zip(todo, restore_lines(modes)):
         out[i] = edits
-        if kinds[i] == "stripped":
-            out[i] = _with_garbled_tokens(lines[i], edits)
+    # In stripped lines, the few garbled words are read by the garble repairer, all lines at
+    # once, with the restored words around them as context.
+    spans = {i: _invalid_spans(lines[i]) for i in todo if kinds[i] == "stripped"}
+    spans = {i: s for i, s in spans.items() if s}
+    found = _garble_edits_many([_restored_in_place(lines[i], out[i]) for i in spans], list(spans.values()))
+    for (i, line_spans), garble in zip(spans.items(), found):
+        out[i] = _with_garbled_tokens(out[i], line_spans, garble)
     return out
 
 
-def _with_garbled_tokens(line: str, edits: list[Edit]) -> list[Edit]:
+def _restored_in_place(line: str, edits: list[Edit]) -> str:
+    """The line with its restoration edits applied where they keep the length (a restored
+    syllable is as long as its stripped form in NFC), so that offsets still hold."""
+    for e in sorted(edits, key=lambda e: e.start, reverse=True):
+        if len(e.replacement) == e.end - e.start:
+            line = line[:e.start] + e.replacement + line[e.end:]
+    return line
+
+
+def _with_garbled_tokens(edits: list[Edit], spans: list[tuple[int, int]], garble: list[Edit] | None) -> list[Edit]:
     """Add the garble repairer's edits that touch garbled tokens of a stripped line; they
     win over restoration edits they overlap."""
-    spans = _invalid_spans(line)
-    if not spans:
-        return edits
-    garble = [g for g in _garble_edits(line) or [] if any(g.start < e and s < g.end for s, e in spans)]
+    garble = [g for g in garble or [] if any(g.start < e and s < g.end for s, e in spans)]
     kept = [e for e in edits if not any(g.start < e.end and e.start < g.end for g in garble)]
     return sorted(kept + garble, key=lambda e: e.start)
 
 
-def _garble_edits(line: str) -> list[Edit] | None:
-    """Edits from `garble.repair_line`, or None when that repairer is not available."""
-    garble = _garble_repairer()
-    if garble is None:
-        return None
-    try:
-        return [Edit(s, e, rep, conf, k) for s, e, rep, conf, k in garble(line)]
-    except ChithiError:
-        return None  # its model is not trained here: restoration still fixes the syllables
-
-
-def _garble_edits_many(lines: list[str]) -> list[list[Edit] | None]:
-    """`_garble_edits` for many lines, decoded together (None for each when unavailable)."""
+def _garble_edits_many(lines: list[str], spans: list[list[tuple[int, int]]] | None = None) -> list[list[Edit] | None]:
+    """Edits from `garble.repair_lines` for many lines, decoded together, reading only the
+    words in `spans` when given (None for each line when that repairer is not available)."""
     garble = _garble_batch_repairer() if lines else None
     if garble is None:
         return [None] * len(lines)
     try:
-        return [[Edit(s, e, rep, conf, k) for s, e, rep, conf, k in edits] for edits in garble(lines)]
+        return [[Edit(s, e, rep, conf, k) for s, e, rep, conf, k in edits] for edits in garble(lines, spans)]
     except ChithiError:
         return [None] * len(lines)  # its model is not trained here: restoration still fixes the syllables
-
-
-def _garble_repairer():
-    try:
-        from .garble import repair_line
-    except ImportError:
-        return None
-    return repair_line
 
 
 def _garble_batch_repairer():

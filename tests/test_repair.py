@@ -134,13 +134,16 @@ def test_garbled_tokens_of_a_stripped_line_take_the_garble_repairers_edit(monkey
 
     line = "Thuc hien Chi thi s6 20-CT/TW cua Ban Bi thu ve tang cuong cong tac"
 
-    def fake_repair_line(text):
-        s6 = text.index("s6")
-        ban = text.index("Ban")
-        return [(s6, s6 + 2, "số", 0.9, "ocr_garble"), (ban, ban + 3, "Bàn", 0.9, "ocr_garble")]
+    asked = []
 
-    monkeypatch.setattr(repair_module, "_garble_repairer", lambda: fake_repair_line)
+    def fake_repair_lines(texts, spans):
+        asked.extend(text[s:e] for text, line_spans in zip(texts, spans) for s, e in line_spans)
+        s6, ban = line.index("s6"), line.index("Ban")
+        return [[(s6, s6 + 2, "số", 0.9, "ocr_garble"), (ban, ban + 3, "Bàn", 0.9, "ocr_garble")] for _ in texts]
+
+    monkeypatch.setattr(repair_module, "_garble_batch_repairer", lambda: fake_repair_lines)
     fixed = repair_module.repair(line)
     assert fixed.text.startswith("Thực hiện Chỉ thị số 20-CT/TW của Ban Bí thư")  # "Ban" edit ignored
     assert [r.kind for r in fixed.repairs if r.replacement == "số"] == ["ocr_garble"]
+    assert asked == ["s6"]  # only the garbled word is read by the garble repairer
     assert_offsets_hold(line, fixed)
