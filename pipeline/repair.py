@@ -71,7 +71,7 @@ def repair(text: str) -> Repaired:
     lines = text.split("\n")
     stats = [line_stats(line) for line in lines]
     doc_class = _total(stats).classify()
-    kinds = [st.classify() if st.words >= MIN_WORDS else _short_line_class(st, doc_class) for st in stats]
+    kinds = [_line_class(st, doc_class) if st.words >= MIN_WORDS else _short_line_class(st, doc_class) for st in stats]
     edits: list[Edit] = []
     for start, line_edits in zip(_line_starts(lines), _repair_lines(lines, kinds, stats)):
         edits.extend(_shift(e, start) for e in line_edits)
@@ -137,6 +137,17 @@ def _is_abbreviation(word: str) -> bool:
 
 def _total(stats: list[LineStats]) -> LineStats:
     return sum(stats, _NO_WORDS)
+
+
+def _line_class(st: LineStats, doc_class: str) -> str:
+    """A line's class; in a stripped document, a line with marks on fewer than half of its
+    words is stripped too: the OCR that lost most marks put stray ones on some words
+    ("phan phét trién kinh té - xa hoi"), and stripped-mode restoration keeps a mark that
+    makes a syllable unless the context says otherwise."""
+    kind = st.classify()
+    if kind == "clean" and doc_class == "stripped" and st.marked < st.words * CLEAN_MIN_MARKED:
+        return "stripped"
+    return kind
 
 
 def _short_line_class(st: LineStats, doc_class: str) -> str:

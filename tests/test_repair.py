@@ -147,3 +147,25 @@ def test_garbled_tokens_of_a_stripped_line_take_the_garble_repairers_edit(monkey
     assert [r.kind for r in fixed.repairs if r.replacement == "số"] == ["ocr_garble"]
     assert asked == ["s6"]  # only the garbled word is read by the garble repairer
     assert_offsets_hold(line, fixed)
+
+
+def test_a_line_with_stray_ocr_marks_in_a_stripped_document_is_restored_whole():
+    # A scan whose OCR lost most marks but put a stray acute on some words: the line
+    # has marks on about a third of its words, which alone would make it look clean.
+    gold_lines = [
+        "Ủy ban nhân dân tỉnh chỉ đạo các sở, ngành triển khai thực hiện kế hoạch",
+        "đưa người lao động đi làm việc ở nước ngoài theo hợp đồng trong năm nay",
+        "góp phần phát triển kinh tế xã hội, giải quyết việc làm, tăng thu nhập cho người lao động",
+    ]
+    lines = [strip_diacritics(line) for line in gold_lines]
+    lines[2] = "gop phan phét trién kinh té xa hoi, giai quyét viéc lam, tang thu nhap cho nguoi lao dong"
+    fixed = repair("\n".join(lines))
+    restored = fixed.text.split("\n")[2]
+    unmarked = [i for i, w in enumerate(lines[2].split()) if w.isascii()]
+    right = [i for i in unmarked if restored.split()[i] == gold_lines[2].split()[i]]
+    assert len(right) >= 0.9 * len(unmarked), restored  # the words the OCR left unmarked
+    assert syllable_accuracy(restored, gold_lines[2]) >= 0.85
+    assert_offsets_hold("\n".join(lines), fixed)
+    # the same line in a clean document is left to clean-mode restoration (no stripped words read)
+    clean = "\n".join(gold_lines[:2] + [lines[2]])
+    assert "gop phan" in repair(clean).text
