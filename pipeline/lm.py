@@ -304,6 +304,12 @@ class LanguageModel:
         positions = [(n, t) for n, ids_line in enumerate(cand_ids) for t, ids in enumerate(ids_line) if len(ids) > 1]
         if not positions:
             return {}
+        if all(len(x) == 1 for n, t in positions for x in cand_ids[n][t]):
+            return self._shares_of_syllables(seq, starts, cand_ids, channel, choices, positions)
+        return self._shares_of_windows(seq, starts, cand_ids, channel, choices, positions)
+
+    def _shares_of_windows(self, seq, starts, cand_ids, channel, choices, positions) -> dict[tuple[int, int], float]:
+        """`_shares` for any candidates, one window of tokens per candidate."""
         windows, groups = [], []
         for n, t in positions:
             start = starts[n][t]
@@ -321,12 +327,18 @@ class LanguageModel:
         counts = np.array(groups)
         local = np.add.reduceat(lp, np.cumsum(counts) - counts)
         sizes = np.array([len(cand_ids[n][t]) for n, t in positions])
-        first = np.cumsum(sizes) - sizes
-        score = np.concatenate([channel[n][t] for n, t in positions]) + local
-        post = np.exp(score - np.repeat(np.maximum.reduceat(score, first), sizes))
-        chosen = first + np.array([choices[n][t] for n, t in positions])
-        share = post[chosen] / np.add.reduceat(post, first)
-        return dict(zip(positions, share.tolist()))
+        return _chosen_shares(positions, sizes, local, channel, choices)
+
+    def _shares_of_syllables(self, seq, starts, cand_ids, channel, choices, positions) -> dict[tuple[int, int], float]:
+        """`_shares` when every candidate is one token (diacritic restoration): each candidate
+        x between the chosen path's u v and n1 n2 is scored by the same three trigrams,
+        log p(x | u v) + log p(n1 | v x) + log p(n2 | x n1), as whole arrays."""
+        at = np.array([starts[n][t] for n, t in positions], dtype=np.int64)
+        sizes = np.array([len(cand_ids[n][t]) for n, t in positions])
+        x = np.fromiter((ids[0] for n, t in positions for ids in cand_ids[n][t]), dtype=np.int64, count=int(sizes.sum()))
+        u, v, n1, n2 = (np.repeat(seq[at + k], sizes) for k in (-2, -1, 1, 2))
+        local = self.logprob_ids(u, v, x) + self.logprob_ids(v, x, n1) + self.logprob_ids(x, n1, n2)
+        return _chosen_shares(positions, sizes, local, channel, choices)
 
     # -------------------------------------------------------------- candidates
     def candidates(self, stripped: str) -> list[str]:
@@ -378,6 +390,17 @@ def _best_per_line_state(line, v, w, s, beam: int) -> np.ndarray:
     group_start = np.maximum.accumulate(np.where(start, np.arange(len(best)), 0))
     rank = np.arange(len(best)) - group_start
     return best[rank < beam]
+
+
+def _chosen_shares(positions, sizes, local, channel, choices) -> dict[tuple[int, int], float]:
+    """Softmax of channel + local LM score over each position's candidates (`sizes` of them,
+    flat in `local`), and the share of the chosen one."""
+    first = np.cumsum(sizes) - sizes
+    score = np.concatenate([channel[n][t] for n, t in positions]) + local
+    post = np.exp(score - np.repeat(np.maximum.reduceat(score, first), sizes))
+    chosen = first + np.array([choices[n][t] for n, t in positions])
+    share = post[chosen] / np.add.reduceat(post, first)
+    return dict(zip(positions, share.tolist()))
 
 
 @cache

@@ -46,3 +46,15 @@ def test_column_cues_alternation_finds_a_line_exactly_when_one_cue_does():
     found = [bool(any_cue.search(line)) for line in lines]
     assert found == [any(p.search(line) for p in each_cue) for line in lines]
     assert any(found) and not all(found)
+
+
+def test_confidences_of_one_syllable_candidates_equal_the_general_computation(monkeypatch):
+    from pipeline.lm import LanguageModel
+    from pipeline.vietnamese import strip_diacritics
+
+    text = strip_diacritics(normalize(next(p for p in SAMPLES if p.name.startswith("003")).read_text(encoding="utf-8")))
+    lines = [(line, "stripped") for line in text.split("\n")]
+    fast = restore_lines(lines)
+    assert any(0 < e.confidence < 1 for edits in fast for e in edits)
+    monkeypatch.setattr(LanguageModel, "_shares_of_syllables", LanguageModel._shares_of_windows)
+    assert restore_lines(lines) == fast
