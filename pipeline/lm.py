@@ -337,7 +337,8 @@ class LanguageModel:
         sizes = np.array([len(cand_ids[n][t]) for n, t in positions])
         x = np.fromiter((ids[0] for n, t in positions for ids in cand_ids[n][t]), dtype=np.int64, count=int(sizes.sum()))
         u, v, n1, n2 = (np.repeat(seq[at + k], sizes) for k in (-2, -1, 1, 2))
-        local = self.logprob_ids(u, v, x) + self.logprob_ids(v, x, n1) + self.logprob_ids(x, n1, n2)
+        lp = np.stack([self.logprob_ids(u, v, x), self.logprob_ids(v, x, n1), self.logprob_ids(x, n1, n2)], axis=1)
+        local = np.add.reduceat(lp.ravel(), np.arange(0, lp.size, 3))  # summed as `_shares_of_windows` sums
         return _chosen_shares(positions, sizes, local, channel, choices)
 
     # -------------------------------------------------------------- candidates
@@ -366,13 +367,23 @@ def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray, default: fl
     return np.where(keys[i] == query, values[i], default)
 
 
+KEEP_EVERY_CANDIDATE = True  # a candidate the beam would drop survives with its best history
+
+
 def _best_per_state(u: np.ndarray, v: np.ndarray, s: np.ndarray, beam: int) -> np.ndarray:
-    """Indices of the best hypothesis for each (u, v) state, the `beam` best states."""
+    """Indices of the best hypothesis for each (u, v) state: the `beam` best states, and
+    the best state of each last token v (see `_best_per_line_state`)."""
     order = np.argsort(-s, kind="stable")
     state = (u[order] << _SHIFT) | v[order]
     _, first = np.unique(state, return_index=True)
     best = order[np.sort(first)]
-    return best[:beam]
+    if not KEEP_EVERY_CANDIDATE:
+        return best[:beam]
+    _, first_of_v = np.unique(v[best], return_index=True)
+    keep = np.zeros(len(best), bool)
+    keep[:beam] = True
+    keep[first_of_v] = True
+    return best[keep]
 
 
 def _best_per_line_state(line, v, w, s, beam: int) -> np.ndarray:
@@ -389,7 +400,12 @@ def _best_per_line_state(line, v, w, s, beam: int) -> np.ndarray:
     start[1:] = ln[1:] != ln[:-1]
     group_start = np.maximum.accumulate(np.where(start, np.arange(len(best)), 0))
     rank = np.arange(len(best)) - group_start
-    return best[rank < beam]
+    if not KEEP_EVERY_CANDIDATE:
+        return best[rank < beam]
+    _, first_of_w = np.unique((ln << _SHIFT) | w[best], return_index=True)
+    keep = rank < beam
+    keep[first_of_w] = True
+    return best[keep]
 
 
 def _chosen_shares(positions, sizes, local, channel, choices) -> dict[tuple[int, int], float]:
