@@ -143,3 +143,39 @@ def test_words_joined_by_a_slash_are_read_but_codes_are_not() -> None:
     assert apply(line, repair_line(line)) == "CÔNG BÁO/Số 699 + 700/Ngày 09-6-2024"
     line = "Ké hoach s6 71-KH/TU ngay 02/02/2023"
     assert "71-KH/TU" in apply(line, repair_line(line))
+
+
+def test_letters_around_a_glyph_are_one_misread_word() -> None:
+    """An English OCR writes a marked vowel as ":", "(" or '"' inside a word; with letters on
+    both sides and no space, no punctuation sits there."""
+    line = "bao dam tr:t tu an toan xa hoi t(ng bu6c"
+    repaired = apply(line, repair_line(line))
+    assert "trật tự an toàn xã hội" in repaired
+    assert ":" not in repaired and "(" not in repaired
+    line = "Ghi chú: các (a) và (b) đều đúng"  # punctuation with spaces stays punctuation
+    assert apply(line, repair_line(line)).startswith("Ghi chú: các (a)")
+
+
+def test_abbreviations_of_running_text_stay_and_code_parts_get_their_marks() -> None:
+    line = "tang truong GDP cua tinh dat 8,5%, theo Thong tu s6 26/2016/TT-BLDTBXH cua Bo"
+    repaired = apply(line, repair_line(line))
+    assert "GDP" in repaired  # not read as a syllable ("GẶP") in a line of small letters
+    assert "26/2016/TT-BLĐTBXH" in repaired
+    heading = "CONG HOA XA HOI CHU NGHIA VIET NAM QU-C GIA"  # capitals with a mark read as "-"
+    assert apply(heading, repair_line(heading)).endswith("QUỐC GIA")
+
+
+def test_a_lost_space_after_a_full_stop_splits_two_sentences() -> None:
+    line = "co hiéu luc tu ngay ky ban hanh van ban nay.Diéu 5 quy dinh"
+    assert "này.Điều 5" in apply(line, repair_line(line))
+
+
+def test_a_poorly_read_token_is_searched_again_wider() -> None:
+    """"phaém" (phẩm: ẩ read as "aé") is pruned by the first, narrow search."""
+    from pipeline import garble
+
+    narrow = [c for c, _, _ in garble._search("phaém", garble.TOP_K, garble.BEAM, garble.MARGIN)]
+    assert "phẩm" not in narrow
+    assert "phẩm" in [c for c, _, _ in syllable_candidates.__wrapped__("phaém")]
+    line = "quan ly chat lugng san phaém, hang héa"
+    assert "sản phẩm, hàng hóa" in apply(line, repair_line(line))
