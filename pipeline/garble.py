@@ -470,7 +470,7 @@ def _positions(line: str, spans: list[tuple[int, int]] | None = None) -> list[_P
                 positions.append(_Position(s + offset, s + offset + 1, piece, [(piece, 0.0, (0,))]))
                 continue
             begin, end = s + offset, s + offset + len(piece)
-            kept = (_list_marker(piece, line, begin) or (mixed_case and _abbreviation_like(piece))
+            kept = (_list_marker(piece, line, begin) or (mixed_case and _abbreviation_like(piece)) or _letters_and_slashes(piece)
                     or (spans is not None and not any(a < end and begin < b for a, b in spans)))
             candidates = [(piece.lower(), 0.0, (0,))] if kept else _core_candidates(piece, model)
             positions.append(_Position(s + offset, s + offset + len(piece), piece, candidates))
@@ -562,7 +562,7 @@ def _pieces(core: str) -> list[tuple[int, str]]:
                 and core[i + 1:].isalpha() and not core[i + 1:].isupper()):
             return [*_pieces(core[:i]), (i, "."), *[(i + 1 + o, piece) for o, piece in _pieces(core[i + 1:])]]
     parts = core.split("/")
-    if len(parts) == 1 or not all(parts) or _parses_as_code(core):
+    if len(parts) == 1 or not all(parts) or _parses_as_code(core) or _letters_and_slashes(core):
         return [(0, core)]
     if not any(any(c.islower() for c in part) or _surely_garbled(part) for part in parts):
         return [(0, core)]  # "KH/TU", "ĐU/TW": capitals joined by a slash are a code
@@ -585,6 +585,12 @@ def _mostly_lower(line: str) -> bool:
 def _abbreviation_like(core: str) -> bool:
     """Capitals that no syllable is spelled with, even without its marks: "GDP", "NHNN", "FTA"."""
     return core.isalpha() and len(core) >= 2 and core.isupper() and not is_stripped_syllable(core)
+
+
+def _letters_and_slashes(core: str) -> bool:
+    """Single letters joined by slashes: an abbreviation such as "V/v" (về việc)."""
+    parts = core.split("/")
+    return len(parts) > 1 and all(len(part) == 1 and part.isalpha() for part in parts)
 
 
 def _parses_as_code(token: str) -> bool:

@@ -151,9 +151,12 @@ def _line_class(st: LineStats, doc_class: str) -> str:
 
 
 def _short_line_class(st: LineStats, doc_class: str) -> str:
+    """A line with too few words to judge takes the document's class ("DANG CQNG SAN VIDT
+    NAM" in an English-OCR scan counts three words: capitals that are no syllable are not
+    counted), unless all its words carry marks."""
     if st.words and st.marked == st.words:
         return "clean"
-    return "clean" if doc_class == "clean" else "stripped"
+    return doc_class if doc_class in ("clean", "ocr_garble") else "stripped"
 
 
 def _line_starts(lines: list[str]) -> list[int]:

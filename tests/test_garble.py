@@ -179,3 +179,8 @@ def test_a_poorly_read_token_is_searched_again_wider() -> None:
     assert "phẩm" in [c for c, _, _ in syllable_candidates.__wrapped__("phaém")]
     line = "quan ly chat lugng san phaém, hang héa"
     assert "sản phẩm, hàng hóa" in apply(line, repair_line(line))
+
+
+def test_single_letters_joined_by_a_slash_stay_an_abbreviation() -> None:
+    line = "V/v tridn khai thvc hi€n Kd hoqch s6 12"
+    assert apply(line, repair_line(line)).startswith("V/v triển khai thực hiện")

@@ -169,3 +169,17 @@ def test_a_line_with_stray_ocr_marks_in_a_stripped_document_is_restored_whole():
     # the same line in a clean document is left to clean-mode restoration (no stripped words read)
     clean = "\n".join(gold_lines[:2] + [lines[2]])
     assert "gop phan" in repair(clean).text
+
+
+def test_short_lines_of_an_english_ocr_document_are_read_as_garble():
+    # Capitals that are no syllable do not count as words, so the heading counts three
+    # words: too few to judge on its own, it takes the class of the garbled document.
+    lines = [
+        "DANG CQNG SAN VIDT NAM",
+        "Thgc hiQn K6 ho4ch cia Ban Thuong vq Tinh riy vé tSng cudng cong t6c",
+        "dua ngudi lao dQng ViQt Nam di ldm viQc 6 nu6c ngodi trong tinh hinh mdi,",
+        "Uy ban nhAn ddn huyQn xdy dgng k6 ho4ch tri6n khai thgc hiQn trén dia ban.",
+    ]
+    fixed = repair("\n".join(lines))
+    assert fixed.text.split("\n")[0].endswith("CỘNG SẢN VIỆT NAM")
+    assert_offsets_hold("\n".join(lines), fixed)
