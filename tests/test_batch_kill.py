@@ -60,11 +60,15 @@ def test_sigkill_and_resume_give_exactly_one_record_per_document(tmp_path):
     want_keys, want_texts, want_errors = _outputs(tmp_path / "clean")
     assert len({sha for sha, _ in want_keys}) == FILES and set(want_keys.values()) == {1}
 
-    rng = random.Random(os.environ.get("CHITHI_KILL_SEED", time.time_ns()))
+    seed = int(os.environ.get("CHITHI_KILL_SEED", time.time_ns()))
+    rng, why = random.Random(seed), f"(rerun with CHITHI_KILL_SEED={seed})"
     out, killed_mid_run = tmp_path / "killed", 0
     for attempt in range(KILLS):
         proc = _batch(inputs, out, *(["--resume"] if attempt else []))
-        time.sleep(rng.uniform(0.2, 0.9) * clean_seconds)
+        if attempt == 0:  # once when some records are written: a kill that is surely mid-run
+            _wait_for_lines(proc, out / "documents.jsonl", rng.randint(1, FILES // 2))
+        else:  # then at any moment, start-up and the last commit included
+            time.sleep(rng.uniform(0.2, 0.9) * clean_seconds)
         killed_mid_run += proc.poll() is None
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
@@ -72,8 +76,17 @@ def test_sigkill_and_resume_give_exactly_one_record_per_document(tmp_path):
     assert final.wait(timeout=300) == 3, final.stderr.read().decode()
 
     got_keys, got_texts, got_errors = _outputs(out)
-    assert killed_mid_run >= 1, "every kill came too late to test anything"
-    assert [k for k, n in got_keys.items() if n > 1] == [], "documents written twice"
-    assert set(got_keys) == set(want_keys), "documents lost or invented"
-    assert got_texts == want_texts
-    assert got_errors == want_errors and set(got_errors.values()) == {1}
+    assert killed_mid_run >= 1, f"every kill came too late to test anything {why}"
+    assert [k for k, n in got_keys.items() if n > 1] == [], f"documents written twice {why}"
+    assert set(got_keys) == set(want_keys), f"documents lost or invented {why}"
+    assert got_texts == want_texts, why
+    assert got_errors == want_errors and set(got_errors.values()) == {1}, f"{got_errors} {why}"
+
+
+def _wait_for_lines(proc: subprocess.Popen, path: Path, lines: int, timeout: float = 120.0) -> None:
+    """Return once `path` holds `lines` lines (committed or not) or the process has ended."""
+    ends = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < ends:
+        if path.exists() and path.read_bytes().count(b"\n") >= lines:
+            return
+        time.sleep(0.005)
