@@ -127,7 +127,17 @@ def _is_invalid(tok: Token) -> bool:
 
 
 def _invalid_spans(line: str) -> list[tuple[int, int]]:
-    return [(t.start, t.end) for t in tokenize(line) if _counts_as_word(t) and _is_invalid(t)]
+    """Words of a stripped line for the garble repairer: the invalid ones, and syllables no
+    word of the language model is spelled like ("PANG", "PICH": Đ read as P), which
+    restoration could only leave as they are."""
+    return [(t.start, t.end) for t in tokenize(line) if _counts_as_word(t) and (_is_invalid(t) or _unknown_to_lm(t.text))]
+
+
+def _unknown_to_lm(word: str) -> bool:
+    from .lm import get_lm
+
+    low = word.lower()
+    return low.isascii() and not get_lm().candidates(low)
 
 
 def _is_abbreviation(word: str) -> bool:

@@ -183,3 +183,12 @@ def test_short_lines_of_an_english_ocr_document_are_read_as_garble():
     fixed = repair("\n".join(lines))
     assert fixed.text.split("\n")[0].endswith("CỘNG SẢN VIỆT NAM")
     assert_offsets_hold("\n".join(lines), fixed)
+
+
+def test_a_stripped_word_no_model_word_is_spelled_like_goes_to_the_garble_repairer():
+    # "Pang" is a well-formed syllable (p onset) but no word of the language model: the
+    # OCR read Đ as P, which restoration cannot undo and the garble channel can.
+    line = "Thuc hien chu truong cua Pang va chinh sach, phap luat cua Nha nuoc ve cong tac nay"
+    fixed = repair(line)
+    assert "của Đảng và chính sách" in fixed.text
+    assert_offsets_hold(line, fixed)
