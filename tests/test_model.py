@@ -129,3 +129,12 @@ def test_model_span_over_a_garbled_word_renames_the_rule_mention():
     strict = apply(record.model_copy(deep=True), nlp, {**calib, "match_threshold": {"AGENCY": 101, "MARKET": 101}})
     assert [(a.name, a.roles) for a in strict.agencies] == [(a.name, a.roles) for a in record.agencies]
     assert strict.agencies[0].source == "both" and not strict.markets  # no fuzzy match clears 101
+
+
+def test_fuzzy_normalising_never_invents_an_administrative_place():
+    # a span that ran into the next word must not turn that word into a level
+    assert normalise_agency("Hội Nông dân và", [], 85)[0].name == "Hội Nông dân"
+    assert normalise_agency("Ban Chỉ đạo công", [], 85) is None
+    # a garbled word of the name is still corrected, and a garbled place word still read
+    assert normalise_agency("Văn phòng Huyện rầy", [], 85)[0].name == "Văn phòng Huyện ủy"
+    assert normalise_agency("Hội Cựu chiến binh tinh", [], 85)[0].name == "Hội Cựu chiến binh tỉnh"

@@ -201,11 +201,30 @@ def normalise_agency(text: str, document_names: list[str], threshold: float):
             return parsed[0], 100.0
     words = len(text.split())
     for candidates in (document_names, composed_bodies()):
-        best = closest(text, [c for c in candidates if len(c.split()) <= words])  # never add words
+        # never add words, nor turn a word into an administrative place ("Mặt trận TỔ quốc và"
+        # is not "Mặt trận Tổ quốc xã", "Ban Chỉ đạo công" not "Ban Chỉ đạo phường")
+        best = closest(text, [c for c in candidates if len(c.split()) <= words and not _invents_a_place(text, c)])
         if best and best[1] >= threshold:
             (found,) = agency_rules.find_mentions(best[0])
             return replace(found, start=0, end=len(text)), best[1]
     return None
+
+
+@cache
+def _place_words() -> frozenset[str]:
+    """The words of the gazetteer's administrative places (tỉnh, huyện, xã, phường, …), folded."""
+    places = agency_rules._load("agency_types.json")["places"]
+    return frozenset(w for place in places for w in fold(place).lower().split())
+
+
+def _invents_a_place(text: str, candidate: str) -> bool:
+    """Whether `candidate` names a place word that no word of `text` is a reading of (a
+    garbled "huyn" still reads as "huyện")."""
+    from rapidfuzz import fuzz
+
+    seen = fold(text).lower().split()
+    return any(w in _place_words() and not any(fuzz.ratio(w, s) >= 75 for s in seen)
+               for w in fold(candidate).lower().split())
 
 
 # ---------------------------------------------------------------------- merging
