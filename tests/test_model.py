@@ -94,7 +94,13 @@ def test_model_reads_only_repaired_lines_unless_told(monkeypatch):
     lines = lines_to_read(ocr)
     assert 0 < len(lines) < len(lines_to_read(ocr, "all"))
     for start, end in lines:
-        assert any(r.start < end and start < r.end for r in ocr.repairs if r.kind in ("ocr_garble", "diacritics"))
+        assert any(r.start < end and start < r.end for r in ocr.repairs
+                   if r.kind == "ocr_garble" or (r.kind == "diacritics" and r.confidence < model_stage.SURE_REPAIR))
+    sure_only = [(s, e) for s, e in lines_to_read(ocr, "all")
+                 if any(r.start < e and s < r.end for r in ocr.repairs)
+                 and all(r.kind == "diacritics" and r.confidence >= model_stage.SURE_REPAIR
+                         for r in ocr.repairs if r.start < e and s < r.end)]
+    assert sure_only and not set(sure_only) & set(lines)  # lines restored with certainty are not read
 
 
 def test_noisy_agency_spans_normalise_to_bodies_without_invented_words():

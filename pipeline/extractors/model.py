@@ -44,6 +44,7 @@ DEFAULT_CONFIDENCE = 0.5
 DEFAULT_THRESHOLD = 90.0
 MAX_TOKENS = 16
 NOISY_REPAIRS = {"ocr_garble", "diacritics"}  # repairs after which the text may still be noisy
+SURE_REPAIR = 0.95  # … unless the repair is at least this sure (cross-validation: same items at 0.9 and 1.0)
 LINES_ENV = "CHITHI_MODEL_LINES"
 _TOKEN = re.compile(r"\w+(?:[.,/&'’-]\w+)*|[^\w\s]")
 
@@ -81,7 +82,8 @@ def text_lines(text: str) -> list[tuple[int, int]]:
 
 
 def lines_to_read(record: DocumentRecord, scope: str | None = None) -> list[tuple[int, int]]:
-    """The lines the model reads: those the repair stage changed, or all with scope 'all'."""
+    """The lines the model reads: those with a repair that may have left noise (any garble
+    repair, a restoration below SURE_REPAIR), or all with scope 'all'."""
     scope = scope or os.environ.get(LINES_ENV, "repaired")
     if scope not in ("repaired", "all"):
         raise ChithiError(record.source.path, f"{LINES_ENV} must be 'repaired' or 'all', not {scope!r}",
@@ -89,7 +91,7 @@ def lines_to_read(record: DocumentRecord, scope: str | None = None) -> list[tupl
     lines = text_lines(record.text)
     if scope == "all":
         return lines
-    repaired = [r for r in record.repairs if r.kind in NOISY_REPAIRS]
+    repaired = [r for r in record.repairs if r.kind in NOISY_REPAIRS and r.confidence < SURE_REPAIR]
     return [(s, e) for s, e in lines if any(r.start < e and s < r.end for r in repaired)]
 
 
