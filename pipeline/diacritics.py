@@ -13,7 +13,6 @@ Capitalisation of the observed token (lower, Title, UPPER) is carried to the res
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 from .vietnamese import Token, is_stripped_syllable, is_syllable, strip_diacritics, tokenize
@@ -79,7 +78,7 @@ def _candidates(lm, tok: Token, mode: str) -> list[tuple[str | None, float]]:
     """Lattice candidates of one token; [(None, 0)] means 'keep as is' (a context token,
     decoded as its LM class or as itself)."""
     if mode == "stripped" and tok.kind in ("word", "code") and tok.text.isupper():
-        restored = abbreviation_marks(lm, tok.text)
+        restored = _abbreviation(lm, tok.text)
         if restored is not None:
             return [(restored, 0.0)]
     if tok.kind != "word":
@@ -105,17 +104,14 @@ def _word_candidates(lm, low: str, mode: str) -> list[tuple[str | None, float]]:
     return [(c, -math.log(len(options))) for c in options]
 
 
-_CODE_PARTS = re.compile(r"[^\W\d_]+")
-
-
-def abbreviation_marks(lm, text: str) -> str | None:
+def _abbreviation(lm, text: str) -> str | None:
     """The marked form of a capitalised abbreviation or code whose marks were stripped
     ("HDND" → "HĐND", "QD-UBND" → "QĐ-UBND"), from the table learned with the model;
     None when nothing changes or when the text may be a stripped syllable ("DIEU" is ĐIỀU,
     which the language model restores)."""
     if is_stripped_syllable(text):
         return None
-    fixed = _CODE_PARTS.sub(lambda m: lm.abbreviations.get(m.group(), m.group()), text)
+    fixed = lm.with_abbreviation_marks(text)
     return fixed if fixed != text else None
 
 

@@ -25,7 +25,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from .errors import ChithiError
-from .vietnamese import is_stripped_syllable, strip_diacritics, syllables
+from .vietnamese import is_stripped_syllable, syllables
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "channel" / "channel.json"
 DATA_DIR = Path(__file__).parent / "data"
@@ -100,13 +100,8 @@ def _with_case_backoff(letters: dict[str, dict[str, float]]) -> dict[str, dict[s
 @cache
 def _inventory() -> frozenset[str]:
     """Syllables a candidate may be: those the language model knows (any syllable without one)."""
-    try:
-        from .lm import get_lm
-
-        known = frozenset(get_lm().vocab) & syllables()
-    except ChithiError:
-        return syllables()
-    return known or syllables()
+    lm = _language_model()
+    return (frozenset(lm.vocab) & syllables() if lm else None) or syllables()
 
 
 @cache
@@ -318,13 +313,8 @@ def _offer_any_letter(following: _Frontier, text: str, score: float, node: dict,
 @cache
 def _unigram_logprob() -> dict[str, float]:
     """log P(syllable) from the language model, used to choose which candidates reach it."""
-    try:
-        from .lm import get_lm
-
-        lm = get_lm()
-    except ChithiError:
-        return {}
-    return {w: float(math.log(max(p, 1e-12))) for w, p in zip(lm.vocab, lm.p1)}
+    lm = _language_model()
+    return {w: float(math.log(max(p, 1e-12))) for w, p in zip(lm.vocab, lm.p1)} if lm else {}
 
 
 def _case_like(candidate: str, observed: str, starts: tuple[int, ...]) -> str:
@@ -578,7 +568,7 @@ def _pieces(core: str) -> list[tuple[int, str]]:
 def _mostly_lower(line: str) -> bool:
     """Whether most words of the line are in small letters (running text, not a heading in
     capitals): there, a word in capitals that is no syllable is an abbreviation (GDP, BTC)."""
-    words = [w for w in re.findall(r"[^\W\d_]{2,}", line)]
+    words = re.findall(r"[^\W\d_]{2,}", line)
     return sum(w.isupper() for w in words) * 2 < len(words)
 
 
@@ -635,21 +625,32 @@ def _worth_reading(token: str) -> bool:
 
 def _has_code_part(token: str) -> bool:
     """A part of the token is a document type or an abbreviation the language model knows."""
-    types = set(_grammar()["document_types"])
-    marked = _abbreviations()
-    return any(part in types or part in marked for part in re.findall(r"[^\W\d_]+", token))
+    return any(part in _code_parts() for part in re.findall(r"[^\W\d_]+", token))
 
 
 @cache
-def _abbreviations() -> dict[str, str]:
-    """Capitalised abbreviations with their marks (HDND → HĐND), learned with the language model."""
+def _code_parts() -> frozenset[str]:
+    """Document types of the code grammar, and the learned abbreviations with and without
+    their marks (HDND, HĐND)."""
+    lm = _language_model()
+    table = lm.abbreviations if lm else {}
+    return frozenset([*_grammar()["document_types"], *table, *table.values()])
+
+
+def _with_abbreviation_marks(text: str) -> str:
+    lm = _language_model()
+    return lm.with_abbreviation_marks(text) if lm else text
+
+
+@cache
+def _language_model():
+    """The language model, or None where none is trained (the channel alone then decides)."""
     try:
         from .lm import get_lm
 
-        table = get_lm().abbreviations
+        return get_lm()
     except ChithiError:
-        return {}
-    return {**table, **{v: v for v in table.values()}}
+        return None
 
 
 GARBLED_SHAPE = re.compile(r"^[^\W\d_]+\d[^\W\d_]*$|^[^\W\d_]*\d[^\W\d_]+$|[a-z][A-Z]|[^\W\d_][:;()\"“”]{1,2}[^\W\d_]")
@@ -706,15 +707,13 @@ def _read_codes(line: str, spans: list[tuple[int, int]] | None = None) -> tuple[
         fixed = repair_code(position.text) if looks_like_code(position.text) else None
         text, kind = (fixed[0], fixed[2]) if fixed else (position.text, "code")
         if len(position.candidates) == 1 and any(c.isupper() for c in text):
-            text = _CODE_PARTS.sub(lambda m: _abbreviations().get(m.group(), m.group()), text)  # TT-BLDTBXH → TT-BLĐTBXH
+            text = _with_abbreviation_marks(text)  # TT-BLDTBXH → TT-BLĐTBXH
         if text != position.text:
             changed = sum(a != b for a, b in zip(text, position.text))
             edits.append((position.start, position.end, text, round(1 - changed / len(text), 3), kind))
             position.candidates = [(text.lower(), 0.0, (0,))]
     return edits, positions
 
-
-_CODE_PARTS = re.compile(r"[^\W\d_]+")
 
 
 def _word_edits(positions: list[_Position], best: list[tuple[str, float]]) -> list[Edit]:

@@ -19,6 +19,7 @@ the classes <num>, <code> and <unk> for everything else.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -31,6 +32,7 @@ MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "lm"
 BOS, EOS, UNK, NUM, CODE = "<s>", "</s>", "<unk>", "<num>", "<code>"
 SPECIALS = (BOS, EOS, UNK, NUM, CODE)
 _CLASS_OF_KIND = {"num": NUM, "code": CODE, "url": UNK, "mixed": UNK}
+_LETTER_RUNS = re.compile(r"[^\W\d_]+")  # the parts of an abbreviation or code
 _SHIFT = np.int64(21)  # ids < 2**21; trigram keys use 63 bits
 
 
@@ -341,6 +343,11 @@ class LanguageModel:
         local = np.add.reduceat(lp.ravel(), np.arange(0, lp.size, 3))  # summed as `_shares_of_windows` sums
         return _chosen_shares(positions, sizes, local, channel, choices)
 
+    def with_abbreviation_marks(self, text: str) -> str:
+        """`text` with each run of letters that is a learned abbreviation given its marks
+        ("HDND" → "HĐND", "TT-BLDTBXH" → "TT-BLĐTBXH")."""
+        return _LETTER_RUNS.sub(lambda m: self.abbreviations.get(m.group(), m.group()), text)
+
     # -------------------------------------------------------------- candidates
     def candidates(self, stripped: str) -> list[str]:
         """Vocabulary syllables whose diacritic-free form is `stripped` (lower case)."""
@@ -367,9 +374,6 @@ def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray, default: fl
     return np.where(keys[i] == query, values[i], default)
 
 
-KEEP_EVERY_CANDIDATE = True  # a candidate the beam would drop survives with its best history
-
-
 def _best_per_state(u: np.ndarray, v: np.ndarray, s: np.ndarray, beam: int) -> np.ndarray:
     """Indices of the best hypothesis for each (u, v) state: the `beam` best states, and
     the best state of each last token v (see `_best_per_line_state`)."""
@@ -377,8 +381,6 @@ def _best_per_state(u: np.ndarray, v: np.ndarray, s: np.ndarray, beam: int) -> n
     state = (u[order] << _SHIFT) | v[order]
     _, first = np.unique(state, return_index=True)
     best = order[np.sort(first)]
-    if not KEEP_EVERY_CANDIDATE:
-        return best[:beam]
     _, first_of_v = np.unique(v[best], return_index=True)
     keep = np.zeros(len(best), bool)
     keep[:beam] = True
@@ -400,8 +402,6 @@ def _best_per_line_state(line, v, w, s, beam: int) -> np.ndarray:
     start[1:] = ln[1:] != ln[:-1]
     group_start = np.maximum.accumulate(np.where(start, np.arange(len(best)), 0))
     rank = np.arange(len(best)) - group_start
-    if not KEEP_EVERY_CANDIDATE:
-        return best[rank < beam]
     _, first_of_w = np.unique((ln << _SHIFT) | w[best], return_index=True)
     keep = rank < beam
     keep[first_of_w] = True
