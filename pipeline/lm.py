@@ -159,42 +159,36 @@ class LanguageModel:
     # ------------------------------------------------------------------ decoding
     def decode(self, lattice: list[list[tuple[str, float]]], beam: int = 8) -> list[tuple[str, float]]:
         """Best candidate per position, with a confidence in [0, 1] (local posterior share)."""
-        if not lattice:
-            return []
-        _check(lattice)
-        cand_ids = [[self.token_id(c) for c, _ in pos] for pos in lattice]
-        channel = [np.array([lp for _, lp in pos], dtype=np.float64) for pos in lattice]
-        choice = self._viterbi(cand_ids, channel, beam)
-        return self._confidences([lattice], [cand_ids], [channel], [choice])[0]
+        return self.decode_many([lattice], beam)[0]
 
     def decode_many(self, lattices: list[list[list[tuple[str, float]]]], beam: int = 8) -> list[list[tuple[str, float]]]:
-        """`decode` for many lattices (e.g. the lines of a document) in one batched pass.
-
-        Lattices whose candidates are all single tokens are decoded in lock-step, so the
-        numpy work of one position is shared by every line; the others go one by one."""
+        """`decode` for many lattices (e.g. the lines of a document) in one batched pass: the
+        lines are decoded in lock-step, so the numpy work of one position is shared by all."""
         for lat in lattices:
             _check(lat)
         cand_ids = [[[self.token_id(c) for c, _ in pos] for pos in lat] for lat in lattices]
         channel = [[np.array([lp for _, lp in pos], dtype=np.float64) for pos in lat] for lat in lattices]
-        simple = [i for i, ids in enumerate(cand_ids) if ids and all(len(x) == 1 for pos in ids for x in pos)]
-        choices: dict[int, list[int]] = dict(zip(simple, self._viterbi_batch([cand_ids[i] for i in simple],
-                                                                             [channel[i] for i in simple], beam)))
-        for i, lat in enumerate(lattices):
-            if i not in choices:
-                choices[i] = self._viterbi(cand_ids[i], channel[i], beam) if lat else []
-        return self._confidences(lattices, cand_ids, channel, [choices[i] for i in range(len(lattices))])
+        choices = self._viterbi_batch(cand_ids, channel, beam)
+        return self._confidences(lattices, cand_ids, channel, choices)
 
     def _viterbi_batch(self, cand_ids, channel, beam: int) -> list[list[int]]:
-        """Lock-step Viterbi over several lattices of single-token candidates."""
+        """Lock-step beam Viterbi over several lattices. A candidate is one or more tokens
+        ("nay Điều" for a lost space); the hypothesis state is its last two tokens."""
         n_lines = len(cand_ids)
-        if n_lines == 0:
-            return []
-        lengths = np.array([len(x) for x in cand_ids])
-        # Every candidate of every position of every line in one flat array.
+        lengths = np.array([len(x) for x in cand_ids], dtype=np.int64)
+        if n_lines == 0 or lengths.max() == 0:
+            return [[] for _ in cand_ids]
+        # Every candidate of every position of every line in one flat array, its tokens
+        # padded with -1 to the longest candidate.
         sizes = np.array([len(pos) for ids in cand_ids for pos in ids], dtype=np.int64)
         pos_start = np.cumsum(sizes) - sizes
         line_base = np.cumsum(lengths) - lengths
-        flat_ids = np.array([x[0] for ids in cand_ids for pos in ids for x in pos], dtype=np.int64)
+        flat = [x for ids in cand_ids for pos in ids for x in pos]
+        widths = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
+        tokens = np.full((len(flat), int(widths.max())), -1, dtype=np.int64)
+        tokens[:, 0] = [x[0] for x in flat]
+        for c in np.flatnonzero(widths > 1):
+            tokens[c, :widths[c]] = flat[c]
         flat_chan = np.concatenate([c for chans in channel for c in chans])
         line = np.arange(n_lines)
         hyp_u = np.full(n_lines, self.bos, dtype=np.int64)
@@ -216,12 +210,18 @@ class LanguageModel:
             h = np.repeat(np.arange(len(line)), per_hyp)
             within = np.arange(len(h)) - np.repeat(np.cumsum(per_hyp) - per_hyp, per_hyp)
             c = pos_start[position[h]] + within
-            w = flat_ids[c]
-            s = score[h] + flat_chan[c] + self.logprob_ids(hyp_u[h], hyp_v[h], w)
-            keep = _best_per_line_state(line[h], hyp_v[h], w, s, beam)
+            u, v, w = hyp_u[h], hyp_v[h], tokens[c, 0]
+            s = score[h] + flat_chan[c] + self.logprob_ids(u, v, w)
+            u, v = v, w
+            for k in range(1, int(widths[c].max())):
+                more = np.flatnonzero(tokens[c, k] >= 0)
+                w = tokens[c[more], k]
+                s[more] += self.logprob_ids(u[more], v[more], w)
+                u[more], v[more] = v[more], w
+            keep = _best_per_line_state(line[h], u, v, s, beam)
             prev = h[keep] if alive_idx is None else alive_idx[h[keep]]
             back.append((prev, within[keep]))
-            line, hyp_u, hyp_v, score = line[h[keep]], hyp_v[h[keep]], w[keep], s[keep]
+            line, hyp_u, hyp_v, score = line[h[keep]], u[keep], v[keep], s[keep]
         self._finish(line, hyp_u, hyp_v, score, np.ones(len(line), bool), len(back), finals)
         out = []
         for i in range(n_lines):
@@ -243,40 +243,6 @@ class LanguageModel:
         first[1:] = lines_sorted[1:] != lines_sorted[:-1]
         for ln, i in zip(lines_sorted[first], idx[order][first]):
             finals[int(ln)] = (step, int(i))
-
-    def _viterbi(self, cand_ids, channel, beam: int) -> list[int]:
-        hyp_u = np.array([self.bos], dtype=np.int64)
-        hyp_v = np.array([self.bos], dtype=np.int64)
-        score = np.zeros(1)
-        back: list[tuple[np.ndarray, np.ndarray]] = []
-        for ids, chan in zip(cand_ids, channel):
-            n_h, n_c = len(score), len(ids)
-            h = np.repeat(np.arange(n_h), n_c)
-            c = np.tile(np.arange(n_c), n_h)
-            u, v, s = hyp_u[h], hyp_v[h], score[h] + chan[c]
-            longest = max(len(x) for x in ids)
-            if longest == 1:
-                w = np.array([x[0] for x in ids], dtype=np.int64)[c]
-                s = s + self.logprob_ids(u, v, w)
-                u, v = v, w
-            else:
-                padded = np.array([x + [-1] * (longest - len(x)) for x in ids], dtype=np.int64)[c]
-                for k in range(longest):
-                    w = padded[:, k]
-                    live = w >= 0
-                    wk = np.where(live, w, 0)
-                    s = s + np.where(live, self.logprob_ids(u, v, wk), 0.0)
-                    u, v = np.where(live, v, u), np.where(live, wk, v)
-            keep = _best_per_state(u, v, s, beam)
-            hyp_u, hyp_v, score = u[keep], v[keep], s[keep]
-            back.append((h[keep], c[keep]))
-        score = score + self.logprob_ids(hyp_u, hyp_v, np.full_like(hyp_v, self.eos))
-        best = int(np.argmax(score))
-        choice = []
-        for h, c in reversed(back):
-            choice.append(int(c[best]))
-            best = int(h[best])
-        return choice[::-1]
 
     def _confidences(self, lattices, cand_ids, channel, choices) -> list[list[tuple[str, float]]]:
         """Per lattice, the chosen candidates with their local posterior share."""
@@ -372,20 +338,6 @@ def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray, default: fl
     i = np.searchsorted(keys, query)
     i = np.minimum(i, len(keys) - 1)
     return np.where(keys[i] == query, values[i], default)
-
-
-def _best_per_state(u: np.ndarray, v: np.ndarray, s: np.ndarray, beam: int) -> np.ndarray:
-    """Indices of the best hypothesis for each (u, v) state: the `beam` best states, and
-    the best state of each last token v (see `_best_per_line_state`)."""
-    order = np.argsort(-s, kind="stable")
-    state = (u[order] << _SHIFT) | v[order]
-    _, first = np.unique(state, return_index=True)
-    best = order[np.sort(first)]
-    _, first_of_v = np.unique(v[best], return_index=True)
-    keep = np.zeros(len(best), bool)
-    keep[:beam] = True
-    keep[first_of_v] = True
-    return best[keep]
 
 
 def _best_per_line_state(line, v, w, s, beam: int) -> np.ndarray:
