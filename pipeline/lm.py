@@ -34,6 +34,12 @@ SPECIALS = (BOS, EOS, UNK, NUM, CODE)
 _CLASS_OF_KIND = {"num": NUM, "code": CODE, "url": UNK, "mixed": UNK}
 _LETTER_RUNS = re.compile(r"[^\W\d_]+")  # the parts of an abbreviation or code
 _SHIFT = np.int64(21)  # ids < 2**21; trigram keys use 63 bits
+# Beam threshold of the decoder (natural log): a hypothesis this far below its line's best
+# is not kept, even as the best of its last token. At 20 the outputs are byte-identical to
+# no threshold on the 5 samples and 60 held-out pieces, and the garble development pages
+# score the same (96.73 %); at 15 one word of sample 000 changes. The sorts of the beam step
+# see 60 % fewer hypotheses (0.24 → 0.09 s on warm 000 + 002).
+PRUNE_GAP = 20.0
 
 
 def lm_token(text: str, kind: str | None = None) -> str:
@@ -341,7 +347,13 @@ def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray, default: fl
 
 
 def _best_per_line_state(line, v, w, s, beam: int) -> np.ndarray:
-    """Per line: the best hypothesis of each (v, w) state, then the `beam` best states."""
+    """Per line: the best hypothesis of each (v, w) state, then the `beam` best states and
+    the best state of each last token w. Hypotheses more than PRUNE_GAP below their line's
+    best are dropped first."""
+    top = np.full(int(line.max()) + 1, -np.inf)
+    np.maximum.at(top, line, s)
+    near = np.flatnonzero(s >= top[line] - PRUNE_GAP)
+    line, v, w, s = line[near], v[near], w[near], s[near]
     state = (line << (2 * _SHIFT)) | (v << _SHIFT) | w
     order = np.lexsort((-s, state))
     key = state[order]
@@ -357,7 +369,7 @@ def _best_per_line_state(line, v, w, s, beam: int) -> np.ndarray:
     _, first_of_w = np.unique((ln << _SHIFT) | w[best], return_index=True)
     keep = rank < beam
     keep[first_of_w] = True
-    return best[keep]
+    return near[best[keep]]
 
 
 def _chosen_shares(positions, sizes, local, channel, choices) -> dict[tuple[int, int], float]:
