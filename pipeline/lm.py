@@ -274,45 +274,27 @@ class LanguageModel:
         """Posterior share of the chosen candidate at every position with a choice, in one
         vectorised pass: each candidate x (one or more tokens) is scored in place of the chosen
         one as channel + the log-probs of the trigrams that see it, up to the two tokens after
-        it — log p(x1 | u v) + … + log p(n2 | x_last n1)."""
+        it — log p(x1 | u v) + … + log p(n2 | x_last n1). Each candidate is written in a row
+        between the chosen path's two tokens before and two after it, and the trigrams of
+        all rows are scored one column at a time."""
         positions = [(n, t) for n, ids_line in enumerate(cand_ids) for t, ids in enumerate(ids_line) if len(ids) > 1]
         if not positions:
             return {}
-        if all(len(x) == 1 for n, t in positions for x in cand_ids[n][t]):
-            return self._shares_of_syllables(seq, starts, cand_ids, channel, choices, positions)
-        return self._shares_of_windows(seq, starts, cand_ids, channel, choices, positions)
-
-    def _shares_of_windows(self, seq, starts, cand_ids, channel, choices, positions) -> dict[tuple[int, int], float]:
-        """`_shares` for any candidates, one window of tokens per candidate."""
-        windows, groups = [], []
-        for n, t in positions:
-            start = starts[n][t]
-            end = start + len(cand_ids[n][t][choices[n][t]])
-            before, after = seq[start - 2:start].tolist(), seq[end:end + 2].tolist()
-            for x in cand_ids[n][t]:
-                window = before + list(x) + after
-                windows.append(window)
-                groups.append(len(window) - 2)
-        flat = np.fromiter((i for window in windows for i in window), dtype=np.int64)
-        lengths = np.array([len(window) for window in windows])
-        # trigram (u, v, w) ends at every index of a window from its third token on
-        ends = np.concatenate([np.arange(o + 2, o + k) for o, k in zip(np.cumsum(lengths) - lengths, lengths)])
-        lp = self.logprob_ids(flat[ends - 2], flat[ends - 1], flat[ends])
-        counts = np.array(groups)
-        local = np.add.reduceat(lp, np.cumsum(counts) - counts)
-        sizes = np.array([len(cand_ids[n][t]) for n, t in positions])
-        return _chosen_shares(positions, sizes, local, channel, choices)
-
-    def _shares_of_syllables(self, seq, starts, cand_ids, channel, choices, positions) -> dict[tuple[int, int], float]:
-        """`_shares` when every candidate is one token (diacritic restoration): each candidate
-        x between the chosen path's u v and n1 n2 is scored by the same three trigrams,
-        log p(x | u v) + log p(n1 | v x) + log p(n2 | x n1), as whole arrays."""
-        at = np.array([starts[n][t] for n, t in positions], dtype=np.int64)
-        sizes = np.array([len(cand_ids[n][t]) for n, t in positions])
-        x = np.fromiter((ids[0] for n, t in positions for ids in cand_ids[n][t]), dtype=np.int64, count=int(sizes.sum()))
-        u, v, n1, n2 = (np.repeat(seq[at + k], sizes) for k in (-2, -1, 1, 2))
-        lp = np.stack([self.logprob_ids(u, v, x), self.logprob_ids(v, x, n1), self.logprob_ids(x, n1, n2)], axis=1)
-        local = np.add.reduceat(lp.ravel(), np.arange(0, lp.size, 3))  # summed as `_shares_of_windows` sums
+        sizes = np.array([len(cand_ids[n][t]) for n, t in positions], dtype=np.int64)
+        flat = [x for n, t in positions for x in cand_ids[n][t]]
+        widths = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
+        start = np.repeat(np.array([starts[n][t] for n, t in positions], dtype=np.int64), sizes)
+        end = start + np.repeat(np.array([len(cand_ids[n][t][choices[n][t]]) for n, t in positions]), sizes)
+        rows = np.zeros((len(flat), int(widths.max()) + 4), dtype=np.int64)
+        every = np.arange(len(flat))
+        rows[:, 0], rows[:, 1], rows[:, 2] = seq[start - 2], seq[start - 1], [x[0] for x in flat]
+        for c in np.flatnonzero(widths > 1):
+            rows[c, 2:2 + widths[c]] = flat[c]
+        rows[every, widths + 2], rows[every, widths + 3] = seq[end], seq[end + 1]
+        local = np.zeros(len(flat))
+        for k in range(2, rows.shape[1]):
+            live = np.flatnonzero(widths + 4 > k)
+            local[live] += self.logprob_ids(rows[live, k - 2], rows[live, k - 1], rows[live, k])
         return _chosen_shares(positions, sizes, local, channel, choices)
 
     def with_abbreviation_marks(self, text: str) -> str:
