@@ -48,13 +48,49 @@ def test_column_cues_alternation_finds_a_line_exactly_when_one_cue_does():
     assert any(found) and not all(found)
 
 
-def test_confidences_of_one_syllable_candidates_equal_the_general_computation(monkeypatch):
-    from pipeline.lm import LanguageModel
+def test_confidences_are_posterior_shares_computed_over_the_whole_sentence():
+    """The vectorised confidences score each candidate by the trigrams that see it only; the
+    other trigrams of the sentence are the same for every candidate, so the share must be the
+    softmax of channel + whole-sentence log-prob, one- and two-syllable candidates alike."""
+    import math
+
+    import pytest
+
+    from pipeline.lm import get_lm
+
+    lm = get_lm()
+    lattice = [
+        [("thuc", -1.0), ("thực", 0.0), ("thức", 0.0)],
+        [("hiện", 0.0), ("hiên", -0.5)],
+        [("chỉ thị", 0.0), ("chi thi", -1.0), ("chỉ", -2.0)],
+        [("số", 0.0), ("so", -1.0), ("sổ", -1.0)],
+        [("20-CT/TW", 0.0)],
+        [("của", 0.0), ("cua", -0.7), ("cùa", -1.5)],
+    ]
+    best = lm.decode(lattice)
+    chosen = [c for c, _ in best]
+    for t, pos in enumerate(lattice):
+        if len(pos) == 1:
+            continue
+        scores = [channel + lm.logprob(" ".join(chosen[:t] + [cand] + chosen[t + 1:]).split(" "))
+                  for cand, channel in pos]
+        top = max(scores)
+        weights = [math.exp(score - top) for score in scores]
+        others = sum(weights) - weights[[cand for cand, _ in pos].index(chosen[t])]
+        # the shares are close to 1: compare what the other candidates get
+        assert 1 - best[t][1] == pytest.approx(others / sum(weights), rel=1e-4), (t, chosen[t])
+
+
+def test_beam_threshold_changes_no_restoration_or_garble_reading_of_the_samples(monkeypatch):
+    """The decoder drops hypotheses PRUNE_GAP below their line's best; the garbled samples and
+    a stripped clean one must decode exactly as with no threshold."""
+    from pipeline import lm
     from pipeline.vietnamese import strip_diacritics
 
-    text = strip_diacritics(normalize(next(p for p in SAMPLES if p.name.startswith("003")).read_text(encoding="utf-8")))
-    lines = [(line, "stripped") for line in text.split("\n")]
-    fast = restore_lines(lines)
-    assert any(0 < e.confidence < 1 for edits in fast for e in edits)
-    monkeypatch.setattr(LanguageModel, "_shares_of_syllables", LanguageModel._shares_of_windows)
-    assert restore_lines(lines) == fast
+    garbled = [normalize(p.read_text("utf-8")) for p in SAMPLES if p.name.startswith(("000", "002"))]
+    stripped = strip_diacritics(normalize(next(p for p in SAMPLES if p.name.startswith("003")).read_text("utf-8")))
+    texts = [*garbled, stripped]
+    with_threshold = [repair_module.repair(text) for text in texts]
+    assert all(r.repairs for r in with_threshold)
+    monkeypatch.setattr(lm, "PRUNE_GAP", float("inf"))
+    assert [repair_module.repair(text) for text in texts] == with_threshold
