@@ -53,8 +53,8 @@ def restore_lines(lines: list[tuple[str, str]]) -> list[list[Edit]]:
         fixed_tokens = [pos[0][0] is None for pos in lattice]
         if all(fixed_tokens):
             continue
-        lattice = [[(c if c is not None else lm_token(tok.text, tok.kind), lp) for c, lp in pos]
-                   for tok, pos in zip(tokens, lattice)]
+        lattice = [pos if not fixed else [(lm_token(tok.text, tok.kind), 0.0)]
+                   for tok, pos, fixed in zip(tokens, lattice, fixed_tokens)]
         jobs.append((i, tokens, fixed_tokens, lattice))
     decoded = lm.decode_many([job[3] for job in jobs])
     out: list[list[Edit]] = [[] for _ in lines]
