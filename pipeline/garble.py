@@ -599,10 +599,16 @@ def _core_candidates(core: str, model: Channel) -> list[tuple[str, float, tuple[
     """Lattice candidates of a word: its syllable readings, and the word as it stands unless
     its shape says it is surely garbled."""
     found = list(syllable_candidates(core)) if _worth_reading(core) else []
-    keep = sum(lp for c in core for t, lp in model.rules.get(c, ()) if t == c.lower()) + model.keep
+    keep = sum(_read_as_itself(c) for c in core) + model.keep
     if all(c != core.lower() for c, _, _ in found) and not (found and _surely_garbled(core)):
         found.append((core.lower(), keep, (0,)))
     return found
+
+
+@lru_cache(maxsize=4096)
+def _read_as_itself(char: str) -> float:
+    """The channel's log-prob of `char` read as itself (0.0 when it has no rule for it)."""
+    return sum(lp for true, lp in channel().rules.get(char, ()) if true == char.lower())
 
 
 def _worth_reading(token: str) -> bool:

@@ -28,6 +28,7 @@ SAMPLES = ("000", "002")
 def _clear_caches() -> None:
     garble.syllable_candidates.cache_clear()
     garble._read_as.cache_clear()
+    garble._read_as_itself.cache_clear()
 
 
 def _best_cpu_seconds(text: str, repeat: int) -> float:
