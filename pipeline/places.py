@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
-from .textmatch import fold, load_data, mostly_unaccented
+from .textmatch import any_of, fold, load_data, mostly_unaccented
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,7 @@ def _names(folded: bool) -> tuple[re.Pattern, dict[str, list[tuple[str, str | No
             owners.setdefault(key(name), []).insert(0, (province["name"], None))
         for district in province["districts"]:
             owners.setdefault(key(district["name"]), []).append((province["name"], district["name"]))
-    alternatives = "|".join(re.escape(n) for n in sorted(owners, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"), owners
+    return re.compile(rf"(?<!\w)(?:{any_of(owners)})(?!\w)"), owners
 
 
 def _view(text: str) -> tuple[str, bool]:

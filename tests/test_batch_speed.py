@@ -94,3 +94,26 @@ def test_beam_threshold_changes_no_restoration_or_garble_reading_of_the_samples(
     assert all(r.repairs for r in with_threshold)
     monkeypatch.setattr(lm, "PRUNE_GAP", float("inf"))
     assert [repair_module.repair(text) for text in texts] == with_threshold
+
+
+def test_trie_alternation_matches_what_the_longest_first_alternation_matches():
+    """`any_of` writes a word list as a trie; it must find exactly the spans of the plain
+    alternation sorted longest first — here the province and district names in the samples,
+    on the lower-cased and on the folded text."""
+    import re
+
+    from pipeline.places import _names
+    from pipeline.textmatch import any_of, fold
+
+    for folded in (False, True):
+        _, owners = _names(folded)
+        plain = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(owners, key=len, reverse=True)) + r")(?!\w)")
+        trie = re.compile(rf"(?<!\w)(?:{any_of(owners)})(?!\w)")
+        for path in SAMPLES:
+            text = path.read_text("utf-8")
+            view = fold(text) if folded else text.lower()
+            spans = [m.span() for m in plain.finditer(view)]
+            assert spans and [m.span() for m in trie.finditer(view)] == spans, path.name
+    names = re.compile(rf"(?<!\w)(?:{any_of(['hà', 'hà nội', 'hà nam', 'nam'])})(?!\w)")
+    assert [m.group() for m in names.finditer("hà nội, hà nam, hà, nam, hà nộii")] == ["hà nội", "hà nam", "hà", "nam", "hà"]
+    assert re.search(rf"(?<!\w)(?:{any_of([])})", "x") is None

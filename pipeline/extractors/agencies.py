@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 from ..registry import stage
 from ..schema import Agency, DocumentRecord, Mention, Section
+from ..textmatch import any_of
 from ..textmatch import fold as strip_marks  # ủy → uy, đoàn → doan, for garbled text
 
 GOLD_KEY: tuple[str, ...] = ("name", "roles")
@@ -96,8 +97,7 @@ def _words_of(text: str, abbreviations: dict[str, str], loose: bool = False) -> 
 @cache
 def _token_pattern(abbreviations: tuple[str, ...]) -> re.Pattern:
     """Abbreviations (not inside a document code such as 01/QĐ-UBND), words, punctuation."""
-    alternatives = "|".join(re.escape(a) for a in abbreviations) or "(?!)"
-    return re.compile(rf"(?P<abbr>(?<![\w/-])(?:{alternatives})(?![\w/]))|\w+|[^\w\s]")
+    return re.compile(rf"(?P<abbr>(?<![\w/-])(?:{any_of(abbreviations)})(?![\w/]))|\w+|[^\w\s]")
 
 
 def _phrase(text: str) -> tuple[str, ...]:
@@ -178,8 +178,7 @@ def role_words() -> tuple[re.Pattern, dict[str, str | None], re.Pattern, dict[st
     before, after = spec["before"], spec["after"]
 
     def alternation(words) -> re.Pattern:
-        ordered = sorted(words, key=len, reverse=True)
-        return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in ordered) + r")(?!\w)")
+        return re.compile(rf"(?<!\w)(?:{any_of(words)})(?!\w)")
 
     return alternation(before), before, alternation(after), after
 
