@@ -21,7 +21,7 @@ from functools import cache
 
 from ..registry import stage
 from ..schema import Deadline, DocumentRecord
-from .gazetteer import PhraseMatcher, fold, load_table, syllables
+from .gazetteer import PhraseMatcher, fold, load_table
 from .numbers import find_dates
 
 GOLD_KEY: tuple[str, ...] = ("date", "recurrence")
@@ -95,7 +95,7 @@ def _verb_pattern(kind: str) -> re.Pattern:
 
 
 def _recurrences(text: str, start: int, end: int, matcher: PhraseMatcher) -> list[tuple[int, int, str]]:
-    return [(m.start, m.end, m.value) for m in matcher.find(text, syllables(text, start, end))]
+    return [(m.start, m.end, m.value) for m in matcher.find_between(text, start, end)]
 
 
 def _clause_deadlines(text: str, start: int, end: int, sentence_start: int) -> list[Deadline]:

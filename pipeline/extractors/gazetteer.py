@@ -94,6 +94,15 @@ class PhraseMatcher:
                 self._table.setdefault(key, value)
         self._longest = max((len(k) for k in self._table), default=0)
         self._prefixes = frozenset(k[:n] for k in self._table for n in range(1, len(k) + 1))
+        self._firsts = tuple(sorted({k[0] for k in self._table}))
+
+    def find_between(self, text: str, start: int, end: int) -> list[Match]:
+        """`find` over the syllables of text[start:end]. A phrase can only match where its
+        first syllable occurs in the folded span, so a span with none is not cut at all."""
+        span = fold(text[start:end])
+        if not any(first in span for first in self._firsts):
+            return []
+        return self.find(text, syllables(text, start, end))
 
     def find(self, text: str, sylls: list[Syllable]) -> list[Match]:
         """Non-overlapping matches, scanning left to right, longest phrase first.

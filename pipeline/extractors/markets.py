@@ -103,6 +103,9 @@ def _fuzzy_matches(text: str, sylls: list[Syllable], exact: list[Match]) -> list
     capitalised = [s.capitalised for s in sylls]
     found, i = [], 0
     while i < len(sylls):
+        if not capitalised[i]:  # every window must start capitalised
+            i += 1
+            continue
         match = None
         for n in lengths:
             # the cheap tests first: both ends capitalised, no syllable already matched
