@@ -721,7 +721,6 @@ def _read_codes(line: str, spans: list[tuple[int, int]] | None = None) -> tuple[
     return edits, positions
 
 
-
 def _word_edits(positions: list[_Position], best: list[tuple[str, float]]) -> list[Edit]:
     """Edits for the words whose decoded reading differs from what the OCR wrote."""
     edits: list[Edit] = []

@@ -183,7 +183,7 @@ class LanguageModel:
         lines are decoded in lock-step, so the numpy work of one position is shared by all."""
         for lat in lattices:
             _check(lat)
-        known, token_id = self._token_ids, self.token_id
+        known, token_id = self._token_ids, self.token_id  # the memo read inline: a call per candidate costs more
         cand_ids = [[[known.get(c) or token_id(c) for c, _ in pos] for pos in lat] for lat in lattices]
         channel = [[np.array([lp for _, lp in pos], dtype=np.float64) for pos in lat] for lat in lattices]
         choices = self._viterbi_batch(cand_ids, channel, beam)

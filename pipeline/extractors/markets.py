@@ -108,8 +108,8 @@ def _fuzzy_matches(text: str, sylls: list[Syllable], exact: list[Match]) -> list
             continue
         match = None
         for n in lengths:
-            # the cheap tests first: both ends capitalised, no syllable already matched
-            if i + n > len(sylls) or not (capitalised[i] and capitalised[i + n - 1]):
+            # the cheap tests first: the last syllable capitalised too, none already matched
+            if i + n > len(sylls) or not capitalised[i + n - 1]:
                 continue
             if any(j in taken for j in range(i, i + n)) or not joined(text, sylls[i:i + n]):
                 continue

@@ -201,11 +201,11 @@ def normalise_agency(text: str, document_names: list[str], threshold: float):
         parsed = agency_rules.find_mentions(text, loose=loose)
         if len(parsed) == 1 and parsed[0].start == 0 and parsed[0].end == len(text):
             return parsed[0], 100.0
-    words = len(text.split())
+    words, places = len(text.split()), _places_read_in(text)
     for candidates in (document_names, composed_bodies()):
         # never add words, nor turn a word into an administrative place ("Mặt trận TỔ quốc và"
         # is not "Mặt trận Tổ quốc xã", "Ban Chỉ đạo công" not "Ban Chỉ đạo phường")
-        best = closest(text, [c for c in candidates if len(c.split()) <= words and not _invents_a_place(text, c)])
+        best = closest(text, [c for c in candidates if len(c.split()) <= words and not _invents_a_place(c, places)])
         if best and best[1] >= threshold:
             (found,) = agency_rules.find_mentions(best[0])
             return replace(found, start=0, end=len(text)), best[1]
@@ -219,14 +219,18 @@ def _place_words() -> frozenset[str]:
     return frozenset(w for place in places for w in fold(place).lower().split())
 
 
-def _invents_a_place(text: str, candidate: str) -> bool:
-    """Whether `candidate` names a place word that no word of `text` is a reading of (a
-    garbled "huyn" still reads as "huyện")."""
+def _places_read_in(text: str) -> frozenset[str]:
+    """The place words that some word of `text` may be a reading of (a garbled "huyn" still
+    reads as "huyện")."""
     from rapidfuzz import fuzz
 
     seen = fold(text).lower().split()
-    return any(w in _place_words() and not any(fuzz.ratio(w, s) >= 75 for s in seen)
-               for w in fold(candidate).lower().split())
+    return frozenset(w for w in _place_words() if any(fuzz.ratio(w, s) >= 75 for s in seen))
+
+
+def _invents_a_place(candidate: str, places_read: frozenset[str]) -> bool:
+    """Whether `candidate` names a place word that is not among `places_read`."""
+    return any(w in _place_words() and w not in places_read for w in fold(candidate).lower().split())
 
 
 # ---------------------------------------------------------------------- merging
