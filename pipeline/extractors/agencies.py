@@ -349,9 +349,13 @@ def _parsed_mentions(text: str, loose: bool) -> tuple[Found, ...]:
 def _match_all(text: str, loose: bool) -> list[Found]:
     g = gazetteer(loose)
     words = _words_of(text, g.abbreviations, loose)
+    # A mention starts with a capitalised word or with the first word of a prefix ("các",
+    # "Thường trực"); `match_at` is not asked about any other word.
+    prefix_starts = _prefixes(g.prefixes)
     found, i = [], 0
     while i < len(words):
-        hit = match_at(words, i, g)
+        word = words[i]
+        hit = match_at(words, i, g) if word.cap or (word.norm,) in prefix_starts else None
         if hit:
             i, mention = hit
             found.append(mention)
