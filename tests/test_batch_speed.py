@@ -141,3 +141,17 @@ def test_token_ceilings_bound_every_log_prob_the_decoder_can_look_up(monkeypatch
     with_ceilings = [repair_module.repair(text) for text in garbled]
     monkeypatch.setattr(model, "ceiling", np.full(len(model.vocab), np.inf))
     assert [repair_module.repair(text) for text in garbled] == with_ceilings
+
+
+def test_agency_mentions_start_only_where_the_parser_looks_for_them():
+    """`_match_all` asks `match_at` only at capitalised words and first words of a prefix;
+    on every other word of the samples (tone-marked and loose) it must find nothing."""
+    from pipeline.extractors import agencies
+
+    for loose in (False, True):
+        g = agencies.gazetteer(loose)
+        starts = agencies._prefixes(g.prefixes)
+        for path in SAMPLES:
+            words = agencies._words_of(normalize(path.read_text("utf-8")), g.abbreviations, loose)
+            skipped = [i for i, w in enumerate(words) if not w.cap and (w.norm,) not in starts]
+            assert skipped and all(agencies.match_at(words, i, g) is None for i in skipped)
