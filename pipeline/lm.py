@@ -85,22 +85,6 @@ class LanguageModel:
         self._token_ids: dict[str, list[int]] = {}  # lattice candidate → its ids (`token_id`)
         self.p2 = self._bigram_table()
         self.tri_ctx = self._trigram_contexts()
-        self.ceiling = self._ceilings()
-
-    def _ceilings(self) -> np.ndarray:
-        """For each token w, an upper bound on log p(w | u v) over every context: the
-        decoder uses it to skip, before any lookup, the pairs of a hypothesis and a
-        candidate that the beam threshold would drop whatever the language model says."""
-        g = max(1.0, float(self.ctx_g.max())) if len(self.ctx_g) else 1.0
-        best = self.p2.max(axis=0).astype(np.float64) * g  # a context without this trigram: g3 * p(w | v)
-        mask = (1 << int(_SHIFT)) - 1
-        for at in range(0, len(self.tri_keys), 1 << 18):  # in slices: no large temporaries
-            keys, ctx = self.tri_keys[at:at + (1 << 18)], self.tri_ctx[at:at + (1 << 18)]
-            v, w = (keys >> _SHIFT) & mask, keys & mask
-            g3 = np.where(ctx >= 0, self.ctx_g[np.maximum(ctx, 0)], 1.0).astype(np.float64)
-            np.maximum.at(best, w, self.tri_a[at:at + (1 << 18)] + g3 * self.p2[v, w])
-        # A margin for the float32 rounding of the lookups (the bound must never be low).
-        return np.log(np.maximum(best, 1e-12)) + 1e-3
 
     def _trigram_contexts(self) -> np.ndarray:
         """For each trigram, the index of its context's weight in ctx_g (-1 if none), so
@@ -244,18 +228,14 @@ class LanguageModel:
             h = np.repeat(np.arange(len(line)), per_hyp)
             within = np.arange(len(h)) - np.repeat(np.cumsum(per_hyp) - per_hyp, per_hyp)
             c = pos_start[position[h]] + within
-            base = score[h] + flat_chan[c]
-            lead = np.flatnonzero(_first_of_line(line)[h])  # the pairs of each line's best hypothesis
-            if len(lead) < len(h):
-                # Those pairs' scores bound the line's best from below; a pair that stays more
-                # than PRUNE_GAP under that even with its token's ceiling log-prob would be
-                # dropped by the beam step below, so it is dropped before its lookups.
-                reached = self._extended(base[lead], hyp_u[h[lead]], hyp_v[h[lead]], c[lead], tokens, widths)[0]
-                floor = np.full(n_lines, -np.inf)
-                np.maximum.at(floor, line[h[lead]], reached)
-                hope = np.flatnonzero(base + self.ceiling[tokens[c, 0]] >= floor[line[h]] - PRUNE_GAP)
-                h, within, c, base = h[hope], within[hope], c[hope], base[hope]
-            s, u, v = self._extended(base, hyp_u[h], hyp_v[h], c, tokens, widths)
+            u, v, w = hyp_u[h], hyp_v[h], tokens[c, 0]
+            s = score[h] + flat_chan[c] + self.logprob_ids(u, v, w)
+            u, v = v, w
+            for k in range(1, int(widths[c].max())):
+                more = np.flatnonzero(tokens[c, k] >= 0)
+                w = tokens[c[more], k]
+                s[more] += self.logprob_ids(u[more], v[more], w)
+                u[more], v[more] = v[more], w
             keep = _best_per_line_state(line[h], u, v, s, beam)
             prev = h[keep] if alive_idx is None else alive_idx[h[keep]]
             back.append((prev, within[keep]))
@@ -270,19 +250,6 @@ class LanguageModel:
                 best = int(prev[best])
             out.append(choice[::-1])
         return out
-
-    def _extended(self, s, u, v, c, tokens, widths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Scores `s` of hypotheses in state (u, v) extended by the candidates `c` (rows of
-        `tokens`, one or more token ids padded with -1), and the states they reach."""
-        w = tokens[c, 0]
-        s = s + self.logprob_ids(u, v, w)
-        u, v = v, w
-        for k in range(1, int(widths[c].max(initial=1))):
-            more = np.flatnonzero(tokens[c, k] >= 0)
-            w = tokens[c[more], k]
-            s[more] += self.logprob_ids(u[more], v[more], w)
-            u[more], v[more] = v[more], w
-        return s, u, v
 
     def _finish(self, line, hyp_u, hyp_v, score, ended, step, finals) -> None:
         """Record the best complete hypothesis (with </s>) of each line that ends at `step`."""
@@ -371,14 +338,6 @@ def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray, default: fl
     i = np.searchsorted(keys, query)
     i = np.minimum(i, len(keys) - 1)
     return np.where(keys[i] == query, values[i], default)
-
-
-def _first_of_line(line: np.ndarray) -> np.ndarray:
-    """Mask of the first hypothesis of each line in `line` (hypotheses come grouped by line,
-    best first, as `_best_per_line_state` leaves them)."""
-    first = np.ones(len(line), bool)
-    first[1:] = line[1:] != line[:-1]
-    return first
 
 
 def _best_per_line_state(line, v, w, s, beam: int) -> np.ndarray:

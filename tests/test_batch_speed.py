@@ -119,30 +119,6 @@ def test_trie_alternation_matches_what_the_longest_first_alternation_matches():
     assert re.search(rf"(?<!\w)(?:{any_of([])})", "x") is None
 
 
-def test_token_ceilings_bound_every_log_prob_the_decoder_can_look_up(monkeypatch):
-    """The decoder skips a pair of hypothesis and candidate when even its token's ceiling
-    log-prob leaves it under the beam threshold; a ceiling below a real log-prob would drop a
-    pair wrongly. Checked on every trigram of the model (its best context) and on random
-    contexts, then end to end: the garbled samples decode as with no ceilings."""
-    import numpy as np
-
-    from pipeline import lm
-
-    model = lm.get_lm()
-    mask = (1 << int(lm._SHIFT)) - 1
-    keys = model.tri_keys
-    u, v, w = keys >> (2 * lm._SHIFT), (keys >> lm._SHIFT) & mask, keys & mask
-    assert np.all(model.logprob_ids(u, v, w) <= model.ceiling[w])
-    rng = np.random.default_rng(0)
-    u, v, w = (rng.integers(0, len(model.vocab), 200_000) for _ in range(3))
-    assert np.all(model.logprob_ids(u, v, w) <= model.ceiling[w])
-
-    garbled = [normalize(p.read_text("utf-8")) for p in SAMPLES if p.name.startswith(("000", "002"))]
-    with_ceilings = [repair_module.repair(text) for text in garbled]
-    monkeypatch.setattr(model, "ceiling", np.full(len(model.vocab), np.inf))
-    assert [repair_module.repair(text) for text in garbled] == with_ceilings
-
-
 def test_agency_mentions_start_only_where_the_parser_looks_for_them():
     """`_match_all` asks `match_at` only at capitalised words and first words of a prefix;
     on every other word of the samples (tone-marked and loose) it must find nothing."""
