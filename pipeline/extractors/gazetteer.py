@@ -94,8 +94,7 @@ class PhraseMatcher:
                 self._table.setdefault(key, value)
         self._longest = max((len(k) for k in self._table), default=0)
         self._prefixes = frozenset(k[:n] for k in self._table for n in range(1, len(k) + 1))
-        self._firsts = tuple(sorted({k[0] for k in self._table}))
-        self._first_set = frozenset(self._firsts)
+        self._firsts = frozenset(k[0] for k in self._table)  # the syllables a phrase starts with
 
     def find_between(self, text: str, start: int, end: int) -> list[Match]:
         """`find` over the syllables of text[start:end]. A phrase can only match where its
@@ -112,7 +111,7 @@ class PhraseMatcher:
         brackets as in the phrase itself; a line break between them is allowed too.
         """
         keys = [s.key for s in sylls]
-        firsts = self._first_set
+        firsts = self._firsts
         found, i = [], 0
         while i < len(sylls):
             if keys[i] not in firsts:  # no phrase starts here: skip the walk
