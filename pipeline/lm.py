@@ -8,9 +8,9 @@ A probability is evaluated as in interpolated Kneser-Ney:
     p(w | u v) = a3(u v w) + g3(u v) * (a2(v w) + g2(v) * p1(w))
 
 where a missing n-gram has a = 0 and a missing context has g = 1. At load the bigram level
-is expanded into a dense V × V table of p(w | v); trigram lookups are one vectorised
-`np.searchsorted` over all hypotheses × candidates of a lattice position, which also finds
-the context weight g3. `decode_many` runs the lines of a document in lock-step.
+is expanded into a dense V × V table of p(w | v). Scoring and decoding run in compiled
+kernels (`pipeline.lm_kernels`, numba): `decode_many` hands them every line of a document
+at once, as flat arrays of candidate ids and channel log-probs.
 
 Text is turned into LM tokens by `lm_tokens`: lower-case syllables, punctuation marks, and
 the classes <num>, <code> and <unk> for everything else.
@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import lm_kernels
 from .vietnamese import is_syllable, strip_diacritics, tokenize
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "lm"
@@ -37,8 +38,8 @@ _SHIFT = np.int64(21)  # ids < 2**21; trigram keys use 63 bits
 # Beam threshold of the decoder (natural log): a hypothesis this far below its line's best
 # is not kept, even as the best of its last token. At 20 the outputs are byte-identical to
 # no threshold on the 5 samples and 60 held-out pieces, and the garble development pages
-# score the same (96.73 %); at 15 one word of sample 000 changes. The sorts of the beam step
-# see 60 % fewer hypotheses (0.24 → 0.09 s on warm 000 + 002).
+# score the same (96.73 %); at 15 one word of sample 000 changes. The beam step sees 60 %
+# fewer hypotheses.
 PRUNE_GAP = 20.0
 TOKEN_ID_MEMO = 200_000  # lattice candidates whose ids are remembered (≈ 40 MB at most)
 
@@ -85,10 +86,12 @@ class LanguageModel:
         self._token_ids: dict[str, list[int]] = {}  # lattice candidate → its ids (`token_id`)
         self.p2 = self._bigram_table()
         self.tri_ctx = self._trigram_contexts()
+        self.arrays = lm_kernels.Arrays(p2=self.p2, tri_keys=self.tri_keys, tri_a=self.tri_a,  # what the kernels read
+                                        tri_ctx=self.tri_ctx, ctx_g=self.ctx_g)
 
     def _trigram_contexts(self) -> np.ndarray:
         """For each trigram, the index of its context's weight in ctx_g (-1 if none), so
-        one search of the trigram keys also finds the context (see `logprob_ids`)."""
+        that finding a context's trigrams also finds its weight (`lm_kernels._context`)."""
         if len(self.tri_keys) == 0:
             return np.zeros(0, dtype=np.int64)
         ctx = self.tri_keys >> _SHIFT
@@ -151,21 +154,8 @@ class LanguageModel:
 
     def logprob_ids(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
         """Natural-log p(w | u v) for aligned id arrays."""
-        p = self.p2[v, w]
-        keys = self.tri_keys
-        if len(keys) == 0:
-            return np.log(np.maximum(p, 1e-12))
-        ctx = (u << _SHIFT) | v
-        query = (ctx << _SHIFT) | w
-        i = np.searchsorted(keys, query)
-        at = np.minimum(i, len(keys) - 1)
-        before = np.maximum(i - 1, 0)
-        # Trigrams are sorted by context, so a seen context has a trigram at `at` or `before`.
-        ci = np.where((keys[at] >> _SHIFT) == ctx, self.tri_ctx[at],
-                      np.where((keys[before] >> _SHIFT) == ctx, self.tri_ctx[before], -1))
-        g3 = np.where(ci >= 0, self.ctx_g[np.maximum(ci, 0)], 1.0)
-        a3 = np.where(keys[at] == query, self.tri_a[at], 0.0)
-        return np.log(np.maximum(a3 + g3 * p, 1e-12))
+        return lm_kernels.logprobs(np.ascontiguousarray(u, dtype=np.int64), np.ascontiguousarray(v, dtype=np.int64),
+                                   np.ascontiguousarray(w, dtype=np.int64), self.arrays)
 
     def logprob(self, syllables: list[str]) -> float:
         """Natural-log probability of a sentence of tokens (with <s> and </s> added)."""
@@ -179,135 +169,33 @@ class LanguageModel:
         return self.decode_many([lattice], beam)[0]
 
     def decode_many(self, lattices: list[list[list[tuple[str, float]]]], beam: int = 8) -> list[list[tuple[str, float]]]:
-        """`decode` for many lattices (e.g. the lines of a document) in one batched pass: the
-        lines are decoded in lock-step, so the numpy work of one position is shared by all."""
+        """`decode` for many lattices (e.g. the lines of a document) in one compiled pass
+        (`lm_kernels.decode`). A candidate is one or more tokens ("nay Điều" for a lost
+        space); a hypothesis' state is its last two tokens."""
         for lat in lattices:
             _check(lat)
+        positions = [pos for lat in lattices for pos in lat]
+        if not positions:
+            return [[] for _ in lattices]
         known, token_id = self._token_ids, self.token_id  # the memo read inline: a call per candidate costs more
-        cand_ids = [[[known.get(c) or token_id(c) for c, _ in pos] for pos in lat] for lat in lattices]
-        channel = [[np.array([lp for _, lp in pos], dtype=np.float64) for pos in lat] for lat in lattices]
-        choices = self._viterbi_batch(cand_ids, channel, beam)
-        return self._confidences(lattices, cand_ids, channel, choices)
-
-    def _viterbi_batch(self, cand_ids, channel, beam: int) -> list[list[int]]:
-        """Lock-step beam Viterbi over several lattices. A candidate is one or more tokens
-        ("nay Điều" for a lost space); the hypothesis state is its last two tokens."""
-        n_lines = len(cand_ids)
-        lengths = np.array([len(x) for x in cand_ids], dtype=np.int64)
-        if n_lines == 0 or lengths.max() == 0:
-            return [[] for _ in cand_ids]
-        # Every candidate of every position of every line in one flat array, its tokens
-        # padded with -1 to the longest candidate.
-        sizes = np.array([len(pos) for ids in cand_ids for pos in ids], dtype=np.int64)
-        pos_start = np.cumsum(sizes) - sizes
-        line_base = np.cumsum(lengths) - lengths
-        flat = [x for ids in cand_ids for pos in ids for x in pos]
+        flat = [known.get(c) or token_id(c) for pos in positions for c, _ in pos]
+        channel = np.fromiter((lp for pos in positions for _, lp in pos), dtype=np.float64, count=len(flat))
+        sizes = np.fromiter(map(len, positions), dtype=np.int64, count=len(positions))
+        lengths = np.fromiter(map(len, lattices), dtype=np.int64, count=len(lattices))
+        # Every candidate's token ids in one array, padded with -1 to the longest candidate.
         widths = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
         tokens = np.full((len(flat), int(widths.max())), -1, dtype=np.int64)
         tokens[:, 0] = [x[0] for x in flat]
         for c in np.flatnonzero(widths > 1):
             tokens[c, :widths[c]] = flat[c]
-        flat_chan = np.concatenate([c for chans in channel for c in chans])
-        line = np.arange(n_lines)
-        hyp_u = np.full(n_lines, self.bos, dtype=np.int64)
-        hyp_v = hyp_u.copy()
-        score = np.zeros(n_lines)
-        back: list[tuple[np.ndarray, np.ndarray]] = []
-        finals: dict[int, tuple[int, int]] = {}  # line -> (step, index of best final hyp)
-        for t in range(int(lengths.max())):
-            ended = lengths[line] == t
-            if ended.any():
-                self._finish(line, hyp_u, hyp_v, score, ended, t, finals)
-                alive = ~ended
-                line, hyp_u, hyp_v, score = line[alive], hyp_u[alive], hyp_v[alive], score[alive]
-                alive_idx = np.flatnonzero(alive)
-            else:
-                alive_idx = None
-            position = line_base[line] + t
-            per_hyp = sizes[position]
-            h = np.repeat(np.arange(len(line)), per_hyp)
-            within = np.arange(len(h)) - np.repeat(np.cumsum(per_hyp) - per_hyp, per_hyp)
-            c = pos_start[position[h]] + within
-            u, v, w = hyp_u[h], hyp_v[h], tokens[c, 0]
-            s = score[h] + flat_chan[c] + self.logprob_ids(u, v, w)
-            u, v = v, w
-            for k in range(1, int(widths[c].max())):
-                more = np.flatnonzero(tokens[c, k] >= 0)
-                w = tokens[c[more], k]
-                s[more] += self.logprob_ids(u[more], v[more], w)
-                u[more], v[more] = v[more], w
-            keep = _best_per_line_state(line[h], u, v, s, beam)
-            prev = h[keep] if alive_idx is None else alive_idx[h[keep]]
-            back.append((prev, within[keep]))
-            line, hyp_u, hyp_v, score = line[h[keep]], u[keep], v[keep], s[keep]
-        self._finish(line, hyp_u, hyp_v, score, np.ones(len(line), bool), len(back), finals)
-        out = []
-        for i in range(n_lines):
-            step, best = finals[i]
-            choice = []
-            for prev, cand in reversed(back[:step]):
-                choice.append(int(cand[best]))
-                best = int(prev[best])
-            out.append(choice[::-1])
+        choices, shares = lm_kernels.decode(lengths, sizes, tokens, widths, channel, self.arrays,
+                                            self.bos, self.eos, beam, PRUNE_GAP)
+        best = [(pos[k][0], share) for pos, k, share in zip(positions, choices.tolist(), shares.tolist())]
+        out, start = [], 0
+        for length in lengths.tolist():
+            out.append(best[start:start + length])
+            start += length
         return out
-
-    def _finish(self, line, hyp_u, hyp_v, score, ended, step, finals) -> None:
-        """Record the best complete hypothesis (with </s>) of each line that ends at `step`."""
-        idx = np.flatnonzero(ended)
-        total = score[idx] + self.logprob_ids(hyp_u[idx], hyp_v[idx], np.full(len(idx), self.eos, dtype=np.int64))
-        order = np.lexsort((-total, line[idx]))
-        lines_sorted = line[idx][order]
-        first = np.ones(len(order), bool)
-        first[1:] = lines_sorted[1:] != lines_sorted[:-1]
-        for ln, i in zip(lines_sorted[first], idx[order][first]):
-            finals[int(ln)] = (step, int(i))
-
-    def _confidences(self, lattices, cand_ids, channel, choices) -> list[list[tuple[str, float]]]:
-        """Per lattice, the chosen candidates with their local posterior share."""
-        path: list[int] = []
-        starts: list[list[int]] = []
-        for ids_line, choice in zip(cand_ids, choices):
-            path.extend((self.bos, self.bos))
-            line_starts = []
-            for ids, k in zip(ids_line, choice):
-                line_starts.append(len(path))
-                path.extend(ids[k])
-            path.extend((self.eos, self.eos))
-            starts.append(line_starts)
-        seq = np.array(path, dtype=np.int64)
-        shares = self._shares(seq, starts, cand_ids, channel, choices)
-        out = []
-        for n, (lattice, ids_line, choice) in enumerate(zip(lattices, cand_ids, choices)):
-            out.append([(pos[0][0], 1.0) if len(ids) == 1 else (pos[k][0], shares[n, t])
-                        for t, (pos, ids, k) in enumerate(zip(lattice, ids_line, choice))])
-        return out
-
-    def _shares(self, seq, starts, cand_ids, channel, choices) -> dict[tuple[int, int], float]:
-        """Posterior share of the chosen candidate at every position with a choice, in one
-        vectorised pass: each candidate x (one or more tokens) is scored in place of the chosen
-        one as channel + the log-probs of the trigrams that see it, up to the two tokens after
-        it — log p(x1 | u v) + … + log p(n2 | x_last n1). Each candidate is written in a row
-        between the chosen path's two tokens before and two after it, and the trigrams of
-        all rows are scored one column at a time."""
-        positions = [(n, t) for n, ids_line in enumerate(cand_ids) for t, ids in enumerate(ids_line) if len(ids) > 1]
-        if not positions:
-            return {}
-        sizes = np.array([len(cand_ids[n][t]) for n, t in positions], dtype=np.int64)
-        flat = [x for n, t in positions for x in cand_ids[n][t]]
-        widths = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
-        start = np.repeat(np.array([starts[n][t] for n, t in positions], dtype=np.int64), sizes)
-        end = start + np.repeat(np.array([len(cand_ids[n][t][choices[n][t]]) for n, t in positions]), sizes)
-        rows = np.zeros((len(flat), int(widths.max()) + 4), dtype=np.int64)
-        every = np.arange(len(flat))
-        rows[:, 0], rows[:, 1], rows[:, 2] = seq[start - 2], seq[start - 1], [x[0] for x in flat]
-        for c in np.flatnonzero(widths > 1):
-            rows[c, 2:2 + widths[c]] = flat[c]
-        rows[every, widths + 2], rows[every, widths + 3] = seq[end], seq[end + 1]
-        local = np.zeros(len(flat))
-        for k in range(2, rows.shape[1]):
-            live = np.flatnonzero(widths + 4 > k)
-            local[live] += self.logprob_ids(rows[live, k - 2], rows[live, k - 1], rows[live, k])
-        return _chosen_shares(positions, sizes, local, channel, choices)
 
     def with_abbreviation_marks(self, text: str) -> str:
         """`text` with each run of letters that is a learned abbreviation given its marks
@@ -330,51 +218,6 @@ def _check(lattice) -> None:
     for t, pos in enumerate(lattice):
         if not pos:
             raise ValueError(f"lattice position {t} has no candidates")
-
-
-def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray, default: float) -> np.ndarray:
-    if len(keys) == 0:
-        return np.full(query.shape, default, dtype=np.float32)
-    i = np.searchsorted(keys, query)
-    i = np.minimum(i, len(keys) - 1)
-    return np.where(keys[i] == query, values[i], default)
-
-
-def _best_per_line_state(line, v, w, s, beam: int) -> np.ndarray:
-    """Per line: the best hypothesis of each (v, w) state, then the `beam` best states and
-    the best state of each last token w. Hypotheses more than PRUNE_GAP below their line's
-    best are dropped first."""
-    top = np.full(int(line.max()) + 1, -np.inf)
-    np.maximum.at(top, line, s)
-    near = np.flatnonzero(s >= top[line] - PRUNE_GAP)
-    line, v, w, s = line[near], v[near], w[near], s[near]
-    state = (line << (2 * _SHIFT)) | (v << _SHIFT) | w
-    order = np.lexsort((-s, state))
-    key = state[order]
-    first = np.ones(len(order), bool)
-    first[1:] = key[1:] != key[:-1]
-    best = order[first]
-    best = best[np.lexsort((-s[best], line[best]))]
-    ln = line[best]
-    start = np.ones(len(best), bool)
-    start[1:] = ln[1:] != ln[:-1]
-    group_start = np.maximum.accumulate(np.where(start, np.arange(len(best)), 0))
-    rank = np.arange(len(best)) - group_start
-    _, first_of_w = np.unique((ln << _SHIFT) | w[best], return_index=True)
-    keep = rank < beam
-    keep[first_of_w] = True
-    return near[best[keep]]
-
-
-def _chosen_shares(positions, sizes, local, channel, choices) -> dict[tuple[int, int], float]:
-    """Softmax of channel + local LM score over each position's candidates (`sizes` of them,
-    flat in `local`), and the share of the chosen one."""
-    first = np.cumsum(sizes) - sizes
-    score = np.concatenate([channel[n][t] for n, t in positions]) + local
-    post = np.exp(score - np.repeat(np.maximum.reduceat(score, first), sizes))
-    chosen = first + np.array([choices[n][t] for n, t in positions])
-    share = post[chosen] / np.add.reduceat(post, first)
-    return dict(zip(positions, share.tolist()))
 
 
 @cache
