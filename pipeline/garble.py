@@ -5,8 +5,8 @@ log P(observed chunk | true chunk), learned from Vietnamese pages that the proje
 OCRed with `tesseract -l eng` itself (scripts/make_ocr_pairs.py). For each observed token the
 channel is inverted over a trie of Vietnamese syllables (a beam search that reads the token
 left to right, trying every true chunk the observed chunk can come from, letters the OCR
-dropped and characters it added); a token may also hold two syllables whose space the OCR
-lost. The best candidates (channel + unigram prior) and their channel log-probs
+dropped and characters it added; compiled with numba in `pipeline.garble_kernels`); a token
+may also hold two syllables whose space the OCR lost. The best candidates (channel + unigram prior) and their channel log-probs
 form a lattice that the syllable language model (`pipeline.lm`) decodes.
 
 Document codes ("2o-cTlTw" → "20-CT/TW") and dates ("O2l02l2023" → "02/02/2023") are repaired
@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
+import numpy as np
+
+from . import garble_kernels
 from .errors import ChithiError
 from .vietnamese import is_stripped_syllable, syllables
 
@@ -116,71 +119,7 @@ def _trie() -> dict:
     return root
 
 
-def _walk(node: dict, chunk: str) -> dict | None:
-    for char in chunk:
-        node = node.get(char) if char != END else None
-        if node is None:
-            return None
-    return node
-
-
 # ------------------------------------------------------------------ syllable candidates
-
-class _Frontier:
-    """Partial readings of the observed token up to one position: text -> (score, trie node,
-    syllable starts), the best score kept per text.
-
-    The frontier is cut to its BEAM best readings within MARGIN of the best, and scores only
-    fall as a reading grows (every log-prob is <= 0). So a reading offered below the floor
-    (MARGIN under the best so far, or under the BEAM-th best distinct reading so far, which is
-    recomputed after every BEAM new readings) can never survive the cut: it is refused at
-    once, before it costs a dictionary entry, a sort, or the expansion of its own children.
-    """
-
-    __slots__ = ("states", "best", "floor", "_fresh", "beam", "margin")
-
-    def __init__(self, beam: int = BEAM, margin: float = MARGIN) -> None:
-        self.beam, self.margin = beam, margin
-        self.states: dict[str, tuple[float, dict, tuple[int, ...]]] = {}
-        self.best = -math.inf
-        self.floor = -math.inf  # offers below it are refused
-        self._fresh = 0  # readings added since the BEAM-th best was last found
-
-    def offer(self, text: str, score: float, node: dict, starts: tuple[int, ...]) -> None:
-        if score < self.floor:
-            return
-        if score > self.best:
-            self.best = score
-            self.floor = max(self.floor, score - self.margin)
-        old = self.states.get(text)
-        if old is None:
-            self._fresh += 1
-            if self._fresh >= self.beam:
-                self._raise_floor()
-        elif score <= old[0]:
-            return
-        self.states[text] = (score, node, starts)
-
-    def _raise_floor(self) -> None:
-        self._fresh = 0
-        if len(self.states) >= self.beam:
-            kth = sorted((state[0] for state in self.states.values()), reverse=True)[self.beam - 1]
-            self.floor = max(self.floor, kth)
-
-    def cut(self) -> list[tuple[str, tuple[float, dict, tuple[int, ...]]]]:
-        """The BEAM best readings within MARGIN of the best, best first."""
-        floor = self.best - self.margin
-        states = sorted(self.states.items(), key=lambda item: item[1][0], reverse=True)[:self.beam]
-        return [state for state in states if state[1][0] >= floor]
-
-    def prune(self) -> None:
-        """Drop at once the readings that the cut would drop, keeping the order they were
-        offered in (which breaks ties), so that only survivors are extended further."""
-        if len(self.states) > self.beam:
-            self._raise_floor()
-        self.floor = max(self.floor, self.best - self.margin)
-        self.states = {text: state for text, state in self.states.items() if state[0] >= self.floor}
-
 
 @lru_cache(maxsize=50_000)
 def syllable_candidates(observed: str, top_k: int = TOP_K) -> tuple[tuple[str, float, tuple[int, ...]], ...]:
@@ -198,53 +137,127 @@ def syllable_candidates(observed: str, top_k: int = TOP_K) -> tuple[tuple[str, f
 
 
 def _search(observed: str, top_k: int, beam: int, margin: float) -> tuple[tuple[str, float, tuple[int, ...]], ...]:
-    model, root = channel(), _trie()
-    n = len(observed)
-    frontier = [_Frontier(beam, margin) for _ in range(n + 1)]
-    frontier[0].offer("", 0.0, root, (0,))
-    states: list = []
-    for j in range(n + 1):
-        here = frontier[j]
-        # Letters the OCR dropped and spaces it lost, only from the readings that survive the
-        # cut (a reading's extensions score below it, so those of a dropped one would drop too).
-        here.prune()
-        for text, (score, node, starts) in list(here.states.items()):
-            if _deletion_steps(node):
-                _offer_deletions(here, text, score, node, starts)
-            if END in node and 0 < j < n and text.count(" ") < MAX_SYLLABLES_PER_TOKEN - 1:
-                here.offer(text + " ", score + model.merge, root, starts + (j,))
-        states = here.cut()
-        if j == n:
+    """Invert the channel over the syllable trie for one token (`garble_kernels.search`): at
+    each position of `observed`, a frontier of partial readings (a reading extends by the true
+    letters an observed one can come from, by a multi-character rule, by a letter the OCR
+    dropped, or by the space it lost between two syllables), cut to its `beam` best within
+    `margin` of the best. The readings that end a syllable, ranked by channel + unigram
+    prior, are the candidates."""
+    model, (trie, prefixes, columns) = channel(), _trie_arrays()
+    letters, rows = _letter_rows().of(observed)
+    chunks = _chunks(observed, model, columns)
+    capacity = 4 * beam
+    while True:
+        first, node, score, second, complete = garble_kernels.search(rows, letters, chunks, trie, beam, margin, model.merge,
+                                                                     model.unseen, capacity)
+        if complete:
             break
-        steps = _letter_steps(observed[j])
-        chunks = [(k, true, lp) for k in range(1, min(model.longest, n - j) + 1) for true, lp in model.chunks.get(observed[j:j + k], ())]
-        unseen_floor = states[0][1][0] - margin if states else 0.0  # unseen confusions only from near the best
-        following = frontier[j + 1]
-        for text, (score, node, starts) in states:
-            if score + model.unseen >= unseen_floor:
-                _offer_any_letter(following, text, score, node, starts, observed[j], model.unseen)
-                if text and text[-1] != " ":  # a stray character the OCR added inside a syllable
-                    following.offer(text, score + model.unseen, node, starts)
-            else:
-                _offer_letters(following, text, score, node, starts, steps)
-            for k, true, lp in chunks:
-                if score + lp < frontier[j + k].floor:
-                    continue
-                after = _walk(node, true)
-                if after is not None:
-                    frontier[j + k].offer(text + true, score + lp, after, starts)
-    finals = [(text, score, starts) for text, (score, node, starts) in states if END in node]
+        capacity *= 2  # a frontier outgrew its arrays: the same search with room for it
+    # Ranked by channel + unigram prior of the syllables (a stable sort, as list.sort).
+    prior = _syllable_prior()
+    rank = score + PRIOR_WEIGHT * (np.where(first >= 0, prior[first], 0.0) + prior[node])
+    best = np.argsort(-rank, kind="stable")[:top_k].tolist()
+    first, node, score, second = first.tolist(), node.tolist(), score.tolist(), second.tolist()
+    return tuple((prefixes[node[i]] if first[i] < 0 else f"{prefixes[first[i]]} {prefixes[node[i]]}", score[i],
+                  (0,) if second[i] < 0 else (0, second[i])) for i in best)
+
+
+@cache
+def _syllable_prior() -> np.ndarray:
+    """log P(syllable) of the syllable each trie node spells (-20 where the model has none)."""
     prior = _unigram_logprob()
-    finals.sort(key=lambda item: -(item[1] + PRIOR_WEIGHT * sum(prior.get(s, -20.0) for s in item[0].split(" "))))
-    return tuple(finals[:top_k])
+    return np.array([prior.get(prefix, -20.0) for prefix in _trie_arrays()[1]], dtype=np.float64)
 
 
-def _offer_deletions(here: _Frontier, text: str, score: float, node: dict, starts: tuple[int, ...]) -> None:
-    """Readings with one more letter that the OCR dropped, likeliest first."""
-    for lp, char, child in _deletion_steps(node):
-        if score + lp < here.floor:
-            break
-        here.offer(text + char, score + lp, child, starts)
+@cache
+def _trie_arrays() -> tuple[garble_kernels.Trie, list[str], dict[str, int]]:
+    """The syllable trie as arrays for the compiled search, the prefix each node stands for,
+    and the letter columns (trie letters in code-point order, so that each node's children,
+    which the trie holds in that order, are sorted by column)."""
+    root = _trie()
+    nodes, prefixes = [root], [""]
+    for node, prefix in zip(nodes, prefixes):  # breadth first; the list grows as it is read
+        for char, child in node.items():
+            if char != END:
+                nodes.append(child)
+                prefixes.append(prefix + char)
+    columns = {char: i for i, char in enumerate(sorted({p[-1] for p in prefixes if p}))}
+    number = {id(node): i for i, node in enumerate(nodes)}
+    child_start, child_char, child_node, drop_start, drop_lp, drop_node = [0], [], [], [0], [], []
+    for node in nodes:
+        for char, child in node.items():
+            if char != END:
+                child_char.append(columns[char])
+                child_node.append(number[id(child)])
+        child_start.append(len(child_char))
+        for lp, _, child in _deletion_steps(node):
+            drop_lp.append(lp)
+            drop_node.append(number[id(child)])
+        drop_start.append(len(drop_lp))
+    ints = lambda xs: np.array(xs, dtype=np.int64)  # noqa: E731
+    trie = garble_kernels.Trie(
+        child_start=ints(child_start), child_char=ints(child_char), child_node=ints(child_node),
+        is_end=np.array([END in node for node in nodes]), width=ints([len(node) for node in nodes]),
+        drop_start=ints(drop_start), drop_lp=np.array(drop_lp, dtype=np.float64), drop_node=ints(drop_node))
+    return trie, prefixes, columns
+
+
+class _LetterRows:
+    """The channel's letter rules of each observed character met so far, as the arrays of
+    `garble_kernels.Letters` (a row is added the first time a character is seen)."""
+
+    def __init__(self, columns: dict[str, int]) -> None:
+        self.columns = columns
+        self.row: dict[str, int] = {}
+        self.steps: list[list[tuple[int, float]]] = []
+        self.letters: garble_kernels.Letters | None = None
+
+    def of(self, observed: str) -> tuple[garble_kernels.Letters, np.ndarray]:
+        """The arrays, and the row of each character of `observed`."""
+        for char in observed:
+            if char not in self.row:
+                self.row[char] = len(self.steps)
+                self.steps.append([(self.columns.get(true, -1), lp) for true, lp in _letter_steps(char).items()])
+                self.letters = None
+        if self.letters is None:
+            self.letters = self._arrays()
+        return self.letters, np.array([self.row[char] for char in observed], dtype=np.int64)
+
+    def _arrays(self) -> garble_kernels.Letters:
+        width = max(1, max(map(len, self.steps)))
+        table = np.full((len(self.steps), len(self.columns)), np.nan)
+        steps = np.full((len(self.steps), width), -1, dtype=np.int64)
+        step_lp = np.zeros((len(self.steps), width))
+        for r, row in enumerate(self.steps):
+            for s, (column, lp) in enumerate(row):
+                steps[r, s], step_lp[r, s] = column, lp
+                if column >= 0:
+                    table[r, column] = lp
+        return garble_kernels.Letters(table=table, steps=steps, step_lp=step_lp,
+                                      n_steps=np.array([len(row) for row in self.steps], dtype=np.int64))
+
+
+@cache
+def _letter_rows() -> _LetterRows:
+    return _LetterRows(_trie_arrays()[2])
+
+
+def _chunks(observed: str, model: Channel, columns: dict[str, int]) -> garble_kernels.Chunks:
+    """The multi-character rules that apply at each position of `observed`, in the order
+    the channel lists them (shorter observed chunks first)."""
+    start, length, lp, chars_start, chars = [0], [], [], [0], []
+    n = len(observed)
+    for j in range(n):
+        for k in range(1, min(model.longest, n - j) + 1):
+            for true, p in model.chunks.get(observed[j:j + k], ()):
+                length.append(k)
+                lp.append(p)
+                chars.extend(columns.get(c, -1) for c in true)
+                chars_start.append(len(chars))
+        start.append(len(length))
+    ints = lambda xs: np.array(xs, dtype=np.int64)  # noqa: E731
+    return garble_kernels.Chunks(start=ints(start), length=ints(length), lp=np.array(lp, dtype=np.float64),
+                                 chars_start=ints(chars_start), chars=ints(chars))
 
 
 _DELETION_STEPS: dict[int, list[tuple[float, str, dict]]] = {}  # id(trie node) -> its steps
@@ -272,42 +285,6 @@ def _letter_steps(observed: str) -> dict[str, float]:
     if same not in letters and same != END:
         steps[same] = UNSEEN_IDENTITY_LOGPROB
     return dict(sorted(steps.items(), key=lambda step: -step[1]))
-
-
-def _offer_letters(following: _Frontier, text: str, score: float, node: dict, starts: tuple[int, ...],
-                   steps: dict[str, float]) -> None:
-    """Readings one character longer: the true characters the observed one is known for.
-
-    Deep in the trie a node has a child or two, so its children are looked up among the
-    steps; near the root the steps are fewer, so they are looked up among the children,
-    likeliest first, until they fall below what the next frontier keeps."""
-    if len(node) <= len(steps):
-        for char, child in node.items():
-            lp = steps.get(char)
-            if lp is not None and score + lp >= following.floor:
-                following.offer(text + char, score + lp, child, starts)
-        return
-    for char, lp in steps.items():
-        if score + lp < following.floor:
-            break
-        child = node.get(char)
-        if child is not None:
-            following.offer(text + char, score + lp, child, starts)
-
-
-def _offer_any_letter(following: _Frontier, text: str, score: float, node: dict, starts: tuple[int, ...],
-                      observed: str, unseen: float) -> None:
-    """Readings one character longer from a reading near the best: any letter of the trie,
-    at the unseen-confusion log-prob when the channel does not know it for `observed`."""
-    letters = channel().letters.get(observed, {})
-    same = observed.lower()
-    for char, child in node.items():
-        if char == END:
-            continue
-        lp = letters.get(char)
-        if lp is None:
-            lp = UNSEEN_IDENTITY_LOGPROB if char == same else unseen
-        following.offer(text + char, score + lp, child, starts)
 
 
 @cache

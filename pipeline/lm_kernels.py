@@ -52,7 +52,7 @@ class Arrays(NamedTuple):
 
 
 @njit(cache=True, inline="always")
-def _lower_bound(keys, lo, hi, query):
+def lower_bound(keys, lo, hi, query):
     """The first index in [lo, hi) whose key is >= query (np.searchsorted, side="left")."""
     while lo < hi:
         mid = (lo + hi) >> 1
@@ -69,8 +69,8 @@ def _context(u, v, m):
     sorted by context), and the context's weight g3 (1 for a context with no trigram)."""
     keys = m.tri_keys
     ctx = (u << SHIFT) | v
-    lo = _lower_bound(keys, 0, keys.shape[0], ctx << SHIFT)
-    hi = _lower_bound(keys, lo, keys.shape[0], (ctx + 1) << SHIFT)
+    lo = lower_bound(keys, 0, keys.shape[0], ctx << SHIFT)
+    hi = lower_bound(keys, lo, keys.shape[0], (ctx + 1) << SHIFT)
     g3 = m.ctx_g[m.tri_ctx[lo]] if lo < hi and m.tri_ctx[lo] >= 0 else np.float32(1.0)
     return lo, hi, g3
 
@@ -83,7 +83,7 @@ def _logprob_in(lo, hi, g3, u, v, w, m):
     a3 = np.float32(0.0)
     if lo < hi:
         query = (((u << SHIFT) | v) << SHIFT) | w
-        at = _lower_bound(m.tri_keys, lo, hi, query)
+        at = lower_bound(m.tri_keys, lo, hi, query)
         if at < hi and m.tri_keys[at] == query:
             a3 = m.tri_a[at]
     return np.log(np.float64(max(a3 + g3 * m.p2[v, w], FLOOR)))
@@ -248,7 +248,7 @@ def _prune(eu, ev, es, floor, beam):
     size = 16
     while size < 2 * n_hyp:
         size <<= 1
-    mask = np.uint64(size - 1)
+    mask = size - 1
     # The best hypothesis of each state, found with an open-addressing table of states.
     slots = np.full(size, -1, dtype=np.int64)
     best = np.empty(n_hyp, dtype=np.int64)
@@ -257,7 +257,7 @@ def _prune(eu, ev, es, floor, beam):
         if es[e] < floor:
             continue
         key = (eu[e] << SHIFT) | ev[e]
-        h = _hash(key) & mask
+        h = hash_key(key) & mask
         while True:
             slot = slots[h]
             if slot < 0:
@@ -269,7 +269,7 @@ def _prune(eu, ev, es, floor, beam):
                 if es[e] > es[x]:
                     best[slot] = e
                 break
-            h = (h + np.uint64(1)) & mask
+            h = (h + 1) & mask
     # The `beam` best states (kept sorted, by insertion), and the best state of each last token.
     top = np.empty(beam, dtype=np.int64)
     n_top = 0
@@ -283,9 +283,9 @@ def _prune(eu, ev, es, floor, beam):
                 k -= 1
             top[k] = e
             n_top = min(n_top + 1, beam)
-        h = _hash(ev[e]) & mask
+        h = hash_key(ev[e]) & mask
         while last[h] >= 0 and ev[last[h]] != ev[e]:
-            h = (h + np.uint64(1)) & mask
+            h = (h + 1) & mask
         if last[h] < 0 or _ahead(e, last[h], eu, ev, es):
             last[h] = e
     kept = np.empty(n_top + n, dtype=np.int64)
@@ -321,7 +321,8 @@ def _in(e, array, n):
 
 
 @njit(cache=True, inline="always")
-def _hash(key):
-    """A table slot's hash of a non-negative int64 key (Fibonacci hashing, top bits mixed down)."""
+def hash_key(key):
+    """A hash of a non-negative int64 key for an open-addressing table (Fibonacci hashing,
+    top bits mixed down); `& (size - 1)` gives the slot."""
     x = np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)
-    return x ^ (x >> np.uint64(29))
+    return np.int64(x ^ (x >> np.uint64(29)))

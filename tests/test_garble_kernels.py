@@ -1,0 +1,70 @@
+"""The compiled channel search (pipeline/garble_kernels.py) finds what the Python search it
+replaced found (tests/reference_garble.py), on the tokens that repairing real documents reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline import garble, garble_kernels
+from pipeline.repair import repair
+from tests import reference_garble
+
+SAMPLES = sorted((Path(__file__).resolve().parents[1] / "corpus" / "samples").glob("00[0-4]_*.txt"))
+RETRY = (garble.BEAM * garble.RETRY_WIDEN, garble.MARGIN + garble.RETRY_MARGIN)
+
+
+@pytest.fixture(scope="module")
+def tokens() -> list[str]:
+    """Every token whose syllable candidates repairing the five samples asks for."""
+    asked: dict[str, None] = {}
+    search = garble._search
+
+    def spy(observed, top_k, beam, margin):
+        asked.setdefault(observed)
+        return search(observed, top_k, beam, margin)
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(garble, "_search", spy)
+    garble.syllable_candidates.cache_clear()
+    try:
+        for path in SAMPLES:
+            repair(path.read_text("utf-8"))
+    finally:
+        patch.undo()
+        garble.syllable_candidates.cache_clear()
+    return list(asked)
+
+
+def test_the_samples_ask_for_garbled_tokens(tokens):
+    assert len(tokens) > 1000
+    assert sum(garble._surely_garbled(t) for t in tokens) > 100  # "ViQt", "ho4ch": the English OCR of 002
+
+
+def test_compiled_search_finds_what_the_python_search_found(tokens):
+    for token in tokens:
+        expected = reference_garble.search(token, garble.TOP_K, garble.BEAM, garble.MARGIN)
+        assert garble._search(token, garble.TOP_K, garble.BEAM, garble.MARGIN) == expected, token
+
+
+def test_compiled_search_with_the_retry_beam(tokens):
+    """The wide beam of a retry, on the tokens whose best reading is poor (those retried)."""
+    retried = [t for t in tokens if max((s for _, s, _ in garble._search(t, garble.TOP_K, garble.BEAM, garble.MARGIN)),
+                                        default=-99.0) < garble.RETRY_BELOW]
+    assert len(retried) > 20
+    for token in retried[:60]:
+        assert garble._search(token, garble.TOP_K, *RETRY) == reference_garble.search(token, garble.TOP_K, *RETRY), token
+
+
+def test_a_search_that_outgrows_its_arrays_says_so_and_a_larger_one_agrees():
+    token = "nguoi"
+    model, (trie, _, columns) = garble.channel(), garble._trie_arrays()
+    letters, rows = garble._letter_rows().of(token)
+    chunks = garble._chunks(token, model, columns)
+    run = lambda capacity: garble_kernels.search(rows, letters, chunks, trie, garble.BEAM, garble.MARGIN,  # noqa: E731
+                                                model.merge, model.unseen, capacity)
+    assert run(8)[-1] is False
+    small, large = run(4 * garble.BEAM), run(64 * garble.BEAM)
+    assert small[-1] and large[-1]
+    assert all((a == b).all() for a, b in zip(small[:4], large[:4])) and len(small[0]) > 0
