@@ -18,7 +18,7 @@ Text, two input sets:
 docs/s and syllables/s (word tokens of the input files) are printed for each set. The baseline row runs `pipeline.extract`
 in this process, one file after another, on the first 40 files: what one core does without
 any batch machinery. Each batch row runs `chithi batch` as a subprocess and samples the RSS
-of its whole process tree (parent, workers, Ray daemons) with psutil. docs/s is the batch's
+and PSS of its whole process tree (parent, workers, Ray daemons) with psutil (see TreeMeter). docs/s is the batch's
 own figure (from its start to its last commit, without Python start-up or Parquet).
 CPU s is summed over the whole process tree, parent the batch's parent process alone (its
 start-up, hashing, writing, commits and Parquet): the serial part of a run.
@@ -130,7 +130,12 @@ def make_ocr_inputs(folder: Path, pages: int) -> list[Path]:
 
 
 class TreeMeter:
-    """Samples a process and all its descendants every 0.2 s: summed RSS (peak) and CPU seconds.
+    """Samples a process and all its descendants every 0.2 s: summed RSS and PSS (peaks) and
+    CPU seconds.
+
+    RSS counts in full, in every worker, the pages of shared libraries and of files they all
+    map (numba's LLVM library alone is about 110 MB); PSS divides each shared page among the
+    processes that map it, so its sum is the memory the batch really holds.
 
     CPU seconds are the last sample of each process's user + system time, summed over every
     process seen; the machine is shared, so docs per CPU-second is the figure that does not
@@ -138,7 +143,7 @@ class TreeMeter:
     """
 
     def __init__(self, pid: int):
-        self.root, self.peak, self.cpu = psutil.Process(pid), 0, {}
+        self.root, self.peak, self.peak_pss, self.cpu = psutil.Process(pid), 0, 0, {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -149,23 +154,24 @@ class TreeMeter:
                 procs = [self.root, *self.root.children(recursive=True)]
             except psutil.NoSuchProcess:
                 procs = []
-            rss = 0
+            rss = pss = 0
             for proc in procs:
                 try:
                     with proc.oneshot():
-                        rss += proc.memory_info().rss
+                        memory = proc.memory_full_info()
+                        rss, pss = rss + memory.rss, pss + memory.pss
                         times = proc.cpu_times()
                         self.cpu[proc.pid] = times.user + times.system
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     pass
-            self.peak = max(self.peak, rss)
+            self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
             self._stop.wait(0.2)
 
-    def stop(self) -> tuple[int, float, float]:
-        """Peak summed RSS, CPU seconds of the whole tree, CPU seconds of the root process."""
+    def stop(self) -> tuple[int, int, float, float]:
+        """Peak summed RSS and PSS, CPU seconds of the whole tree, CPU seconds of the root process."""
         self._stop.set()
         self._thread.join()
-        return self.peak, sum(self.cpu.values()), self.cpu.get(self.root.pid, 0.0)
+        return self.peak, self.peak_pss, sum(self.cpu.values()), self.cpu.get(self.root.pid, 0.0)
 
 
 def run_batch(inputs: Path, out: Path, engine: str, workers: int, repair: bool) -> dict:
@@ -178,11 +184,12 @@ def run_batch(inputs: Path, out: Path, engine: str, workers: int, repair: bool) 
     meter = TreeMeter(proc.pid)
     _, err = proc.communicate()
     wall = time.perf_counter() - started
-    peak, cpu, parent_cpu = meter.stop()
+    peak, peak_pss, cpu, parent_cpu = meter.stop()
     if proc.returncode not in (0, 3):
         raise SystemExit(f"chithi batch failed ({proc.returncode}):\n{err.decode()[-2000:]}")
     summary = json.loads((out / "summary.json").read_text("utf-8"))
-    return {**summary, "wall": wall, "peak_mb": peak / 2**20, "cpu": cpu, "parent_cpu": parent_cpu}
+    return {**summary, "wall": wall, "peak_mb": peak / 2**20, "peak_pss_mb": peak_pss / 2**20, "cpu": cpu,
+            "parent_cpu": parent_cpu}
 
 
 def baseline(paths: list[Path], repair: bool) -> dict:
@@ -254,7 +261,7 @@ def bench_text(work: Path, name: str, folder: Path, paths: list[Path], configs: 
     print(f"\ntext, {name}: {len(paths)} files, {syllables:,} syllables; repair {'on' if repair else 'off'}; "
           f"{psutil.cpu_count()} CPUs, load average {psutil.getloadavg()[0]:.1f}")
     print(f"{'run':<24}{'files':>6}{'docs':>6}{'failed':>7}{'batch s':>9}{'wall s':>8}{'docs/s':>8}{'syll/s':>8}"
-          f"{'CPU s':>8}{'parent':>8}{'docs/CPU-s':>11}{'peak RSS MB':>13}")
+          f"{'CPU s':>8}{'parent':>8}{'docs/CPU-s':>11}{'peak RSS MB':>13}{'peak PSS MB':>13}")
     if with_baseline:
         base = baseline(paths[:BASELINE_FILES], repair)
         base_syllables = syllable_count(paths[:BASELINE_FILES])
@@ -270,7 +277,7 @@ def bench_text(work: Path, name: str, folder: Path, paths: list[Path], configs: 
               f"{row['failed']:>7}{row['seconds']:>9.1f}{row['wall']:>8.1f}{row['docs_per_s']:>8.1f}"
               f"{syllables / row['seconds']:>8.0f}{row['cpu']:>8.1f}{row['parent_cpu']:>8.1f}"
               f"{row['documents'] / row['cpu']:>11.1f}"
-              f"{row['peak_mb']:>13.0f}", flush=True)
+              f"{row['peak_mb']:>13.0f}{row['peak_pss_mb']:>13.0f}", flush=True)
     print(f"load average at the end: {psutil.getloadavg()[0]:.1f}")
 
 
