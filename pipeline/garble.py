@@ -46,6 +46,11 @@ RETRY_MARGIN = 4.0  # … and a margin this much wider
 TOP_K = 24  # candidates per token that reach the language model (12 → 24: +1.1 points on development pages)
 LM_BEAM = 12  # states the garble lattice decode keeps per position
 MAX_SYLLABLES_PER_TOKEN = 2
+# Longer tokens are not searched: two syllables have at most 14 letters, and each character
+# a reading does not explain costs about 12 nats, so none of 32 is a plausible reading (the
+# longest token of the OCR development and held-out pages has 22). A run of garbage ("lllll…"
+# from a table border) then costs nothing, where the search's arrays grow with its length.
+MAX_READ_LENGTH = 32
 EDGE_PUNCTUATION = ".,;:!?()[]{}\"'“”‘’…-–*"
 TOKEN = re.compile(r"[^\s,;:()\"“”]+|[,;:()\"“”]")  # words, codes and dates keep their inner . - /
 END = "$"  # trie key of the syllable that ends at a node
@@ -593,7 +598,7 @@ def _worth_reading(token: str) -> bool:
     marks the OCR writes for letters ("¢" for "ở", "nghi_p", "th-c"); not code-shaped tokens
     ("KH/TU", "QĐ-UBND") or numbers."""
     letters = channel().letters
-    if token.isdigit() or not all(c.isalnum() or c in letters for c in token):
+    if len(token) > MAX_READ_LENGTH or token.isdigit() or not all(c.isalnum() or c in letters for c in token):
         return False
     inner = [c for c in token if not c.isalnum() and c.isascii()]
     if not inner:

@@ -80,19 +80,22 @@ def search(observed: np.ndarray, letters: Letters, chunks: Chunks, trie: Trie, b
 
 
 _WORKSPACE: dict[int, tuple[np.ndarray, ...]] = {}  # capacity → the frontiers' arrays
+KEPT_POSITIONS = 32  # arrays for longer tokens (a run of garbage) are made for the one search
 
 
 def _workspace(positions: int, capacity: int) -> tuple[np.ndarray, ...]:
-    """Arrays for `positions` frontiers of `capacity` readings (reused; grown when needed)."""
+    """Arrays for `positions` frontiers of `capacity` readings: those kept for the capacity,
+    or new ones for a token longer than KEPT_POSITIONS (not kept: they can be large)."""
     arrays = _WORKSPACE.get(capacity)
     if arrays is None or arrays[0].shape[0] < positions:
-        rows = max(positions, 32)
+        rows = max(positions, KEPT_POSITIONS)
         slots = 16
         while slots < 2 * capacity:
             slots <<= 1
         arrays = (np.empty((rows, capacity), dtype=np.int64), np.empty((rows, capacity)),
                   np.empty((rows, capacity), dtype=np.int64), np.empty((rows, slots), dtype=np.int64))
-        _WORKSPACE[capacity] = arrays
+        if rows == KEPT_POSITIONS:
+            _WORKSPACE[capacity] = arrays
     return arrays
 
 

@@ -68,3 +68,18 @@ def test_a_search_that_outgrows_its_arrays_says_so_and_a_larger_one_agrees():
     small, large = run(4 * garble.BEAM), run(64 * garble.BEAM)
     assert small[-1] and large[-1]
     assert all((a == b).all() for a, b in zip(small[:4], large[:4])) and len(small[0]) > 0
+
+
+def test_a_run_of_garbage_is_kept_as_it_stands_and_not_searched(monkeypatch):
+    """A table border read as "lllll…" is no pair of syllables: it is not searched (the
+    search's arrays grow with the token) and stays as the OCR wrote it."""
+    searched = []
+    search = garble._search
+    monkeypatch.setattr(garble, "_search", lambda token, *args: searched.append(token) or search(token, *args))
+    garble.syllable_candidates.cache_clear()
+    run = "l" * 5_000
+    line = f"K6 ho4ch {run} triển khai"
+    edits = garble.repair_line(line)
+    assert not any(start < line.index(run) + len(run) and line.index(run) < end for start, end, *_ in edits)
+    assert any(replacement == "Kế" for _, _, replacement, *_ in edits)  # the rest of the line is read
+    assert searched and max(map(len, searched)) <= garble.MAX_READ_LENGTH
