@@ -85,19 +85,24 @@ class LanguageModel:
         self.memo: dict = {}  # per-model memo for callers that build lattices (word → candidates)
         self._token_ids: dict[str, list[int]] = {}  # lattice candidate → its ids (`token_id`)
         self.p2 = self._bigram_table()
-        self.tri_ctx = self._trigram_contexts()
         self.arrays = lm_kernels.Arrays(p2=self.p2, tri_keys=self.tri_keys, tri_a=self.tri_a,  # what the kernels read
-                                        tri_ctx=self.tri_ctx, ctx_g=self.ctx_g)
+                                        ctx_keys=self.ctx_keys, ctx_start=self._context_runs(),
+                                        ctx_slot=lm_kernels.context_table(self.ctx_keys), ctx_g=self.ctx_g)
 
-    def _trigram_contexts(self) -> np.ndarray:
-        """For each trigram, the index of its context's weight in ctx_g (-1 if none), so
-        that finding a context's trigrams also finds its weight (`lm_kernels._context`)."""
-        if len(self.tri_keys) == 0:
-            return np.zeros(0, dtype=np.int64)
-        ctx = self.tri_keys >> _SHIFT
-        i = np.minimum(np.searchsorted(self.ctx_keys, ctx), max(len(self.ctx_keys) - 1, 0))
-        found = self.ctx_keys[i] == ctx if len(self.ctx_keys) else np.zeros(len(ctx), bool)
-        return np.where(found, i, -1)
+    def _context_runs(self) -> np.ndarray:
+        """Where each context's trigrams start among the trigram keys, and, last, their end.
+
+        train_lm.py stores as contexts exactly those of the trigrams, so their runs tile the
+        trigram keys, and a context's weight applies where it has trigrams; a model where
+        this does not hold is refused."""
+        runs = np.append(np.searchsorted(self.tri_keys, self.ctx_keys << _SHIFT), len(self.tri_keys)).astype(np.int64)
+        sizes = np.diff(runs)
+        if np.any(sizes <= 0) or not np.array_equal(np.repeat(self.ctx_keys, sizes), self.tri_keys >> _SHIFT):
+            from .errors import ChithiError
+
+            raise ChithiError(str(MODEL_DIR), "the language model's contexts are not those of its trigrams; "
+                                              "retrain it with scripts/train_lm.py", stage="repair")
+        return runs
 
     def _bigram_table(self) -> np.ndarray:
         """p(w | v) for every pair as a dense V × V table (the vocabulary is a few thousand

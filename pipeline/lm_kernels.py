@@ -6,9 +6,10 @@ Two kernels, on the model's plain arrays (`Arrays`):
 - `decode(…)`: the beam decoder and the confidence of each choice, one lattice (a line of
   a document) after another.
 
-A trigram lookup finds the context's trigrams once per hypothesis (they are one sorted run
-of the keys) and each candidate among them by binary search; the beam step keeps the best
-hypothesis per state with a small hash table instead of sorting every expansion.
+A hypothesis finds its context once, in a hash table of the contexts, which gives the run of
+trigram keys that context has (trigrams are sorted by context); each candidate is a binary
+search inside that run, most often empty or short. The beam step keeps the best hypothesis
+per state with a small hash table instead of sorting every expansion.
 
 They compute what the numpy formulation they replace computed (kept in
 `tests/reference_lm.py`; the tests compare the two on the lattices of real documents):
@@ -47,7 +48,9 @@ class Arrays(NamedTuple):
     p2: np.ndarray  # float32 [V, V]   p(w | v), the bigram level with its back-off
     tri_keys: np.ndarray  # int64 sorted  u << 42 | v << 21 | w
     tri_a: np.ndarray  # float32          discounted trigram probabilities
-    tri_ctx: np.ndarray  # int64         index of each trigram's context in ctx_g (-1: none)
+    ctx_keys: np.ndarray  # int64 sorted  u << 21 | v, the contexts of the trigrams
+    ctx_start: np.ndarray  # int64 [C + 1] the trigrams of context i are tri_keys[ctx_start[i]:ctx_start[i + 1]]
+    ctx_slot: np.ndarray  # int64          open-addressing table of the contexts: their index, or -1
     ctx_g: np.ndarray  # float32         weight of the bigram level after u v
 
 
@@ -63,16 +66,36 @@ def lower_bound(keys, lo, hi, query):
     return lo
 
 
+@njit(cache=True)
+def context_table(ctx_keys):
+    """`Arrays.ctx_slot` for the sorted context keys: a table at most half full, so a
+    context is found in one or two probes (a binary search of the trigram keys, 15 MB,
+    cost ten times as much)."""
+    size = 16
+    while size < 2 * ctx_keys.shape[0]:
+        size <<= 1
+    slots = np.full(size, -1, dtype=np.int64)
+    for i in range(ctx_keys.shape[0]):
+        h = hash_key(ctx_keys[i]) & (size - 1)
+        while slots[h] >= 0:
+            h = (h + 1) & (size - 1)
+        slots[h] = i
+    return slots
+
+
 @njit(cache=True, inline="always")
 def _context(u, v, m):
     """The trigrams of context (u v), as the range [lo, hi) of the trigram keys (they are
     sorted by context), and the context's weight g3 (1 for a context with no trigram)."""
-    keys = m.tri_keys
     ctx = (u << SHIFT) | v
-    lo = lower_bound(keys, 0, keys.shape[0], ctx << SHIFT)
-    hi = lower_bound(keys, lo, keys.shape[0], (ctx + 1) << SHIFT)
-    g3 = m.ctx_g[m.tri_ctx[lo]] if lo < hi and m.tri_ctx[lo] >= 0 else np.float32(1.0)
-    return lo, hi, g3
+    mask = m.ctx_slot.shape[0] - 1
+    h = hash_key(ctx) & mask
+    while m.ctx_slot[h] >= 0:
+        i = m.ctx_slot[h]
+        if m.ctx_keys[i] == ctx:
+            return m.ctx_start[i], m.ctx_start[i + 1], m.ctx_g[i]
+        h = (h + 1) & mask
+    return 0, 0, np.float32(1.0)
 
 
 @njit(cache=True, inline="always")
@@ -160,14 +183,15 @@ def _shares_line(first_pos, length, sizes, pos_start, tokens, widths, channel, m
         start = starts[t]
         end = start + widths[pos_start[pos] + choices[pos]]
         score = np.empty(nc)
+        lo, hi, g3 = _context(path[start - 2], path[start - 1], m)  # the same for every candidate
         for j in range(nc):
             c = pos_start[pos] + j
-            u, v = path[start - 2], path[start - 1]
-            local = 0.0
-            for q in range(widths[c] + 2):
+            u, v, w = path[start - 2], path[start - 1], tokens[c, 0]
+            local = _logprob_in(lo, hi, g3, u, v, w, m)
+            for q in range(1, widths[c] + 2):
+                u, v = v, w
                 w = tokens[c, q] if q < widths[c] else path[end + q - widths[c]]
                 local += _logprob(u, v, w, m)
-                u, v = v, w
             score[j] = channel[c] + local
         post = np.exp(score - score.max())
         total = 0.0

@@ -146,6 +146,18 @@ def _shares(self, seq, starts, cand_ids, channel, choices) -> dict[tuple[int, in
     return _chosen_shares(positions, sizes, local, channel, choices)
 
 
+def trigram_contexts(self) -> np.ndarray:
+    """For each trigram, the index of its context's weight in ctx_g (-1 if none), so one
+    search of the trigram keys also finds the context (made once per model)."""
+    found = getattr(self, "_reference_tri_ctx", None)
+    if found is None:
+        ctx = self.tri_keys >> _SHIFT
+        i = np.minimum(np.searchsorted(self.ctx_keys, ctx), max(len(self.ctx_keys) - 1, 0))
+        found = np.where(self.ctx_keys[i] == ctx, i, -1)
+        self._reference_tri_ctx = found
+    return found
+
+
 def logprob_ids(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Natural-log p(w | u v) for aligned id arrays."""
     p = self.p2[v, w]
@@ -158,8 +170,8 @@ def logprob_ids(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray
     at = np.minimum(i, len(keys) - 1)
     before = np.maximum(i - 1, 0)
     # Trigrams are sorted by context, so a seen context has a trigram at `at` or `before`.
-    ci = np.where((keys[at] >> _SHIFT) == ctx, self.tri_ctx[at],
-                  np.where((keys[before] >> _SHIFT) == ctx, self.tri_ctx[before], -1))
+    ci = np.where((keys[at] >> _SHIFT) == ctx, trigram_contexts(self)[at],
+                  np.where((keys[before] >> _SHIFT) == ctx, trigram_contexts(self)[before], -1))
     g3 = np.where(ci >= 0, self.ctx_g[np.maximum(ci, 0)], 1.0)
     a3 = np.where(keys[at] == query, self.tri_a[at], 0.0)
     return np.log(np.maximum(a3 + g3 * p, 1e-12))

@@ -65,3 +65,31 @@ def test_compiled_logprobs_match_the_numpy_formulation():
         assert compiled.shape == reference.shape and np.all(compiled <= 1e-6)
         assert np.allclose(compiled, reference, rtol=2e-7, atol=0)
     assert len(ids) > 10_000
+
+
+def _tiny_model(ctx_keys: list[int]) -> LanguageModel:
+    """A three-syllable model whose bigram prefers "thức hiện" and whose two trigrams prefer
+    "<s> <s> thực" and "<s> thực hiện"."""
+    vocab = ["<s>", "</s>", "<unk>", "<num>", "<code>", "thực", "thức", "hiện"]
+    n = len(vocab)
+    tri = sorted(((0 << 21 | 0) << 21 | 5, (0 << 21 | 5) << 21 | 7))
+    return LanguageModel(vocab=vocab, p1=np.full(n, 1 / n, dtype=np.float32), g2=np.ones(n, dtype=np.float32),
+                         bi_keys=np.array([6 << 21 | 7], dtype=np.int64), bi_a=np.array([0.3], dtype=np.float32),
+                         tri_keys=np.array(tri, dtype=np.int64), tri_a=np.array([0.5, 0.4], dtype=np.float32),
+                         ctx_keys=np.array(ctx_keys, dtype=np.int64), ctx_g=np.full(len(ctx_keys), 0.5, dtype=np.float32),
+                         meta={})
+
+
+def test_a_model_whose_contexts_are_not_those_of_its_trigrams_is_refused():
+    from pipeline.errors import ChithiError
+
+    good = _tiny_model([0 << 21 | 0, 0 << 21 | 5])
+    lattice = [[("thức", 0.0), ("thực", 0.0)], [("hiện", 0.0)]]
+    assert good.decode(lattice)[0][0] == "thực"  # the trigrams decide, against the bigram
+    expected = reference_lm.decode_many(good, [lattice], 8)[0]
+    assert [c for c, _ in good.decode(lattice)] == [c for c, _ in expected]
+    assert np.allclose([x for _, x in good.decode(lattice)], [x for _, x in expected], rtol=0, atol=1e-6)
+    with pytest.raises(ChithiError, match="contexts"):
+        _tiny_model([0 << 21 | 0, 0 << 21 | 5, 0 << 21 | 6])  # a context with no trigram
+    with pytest.raises(ChithiError, match="contexts"):
+        _tiny_model([0 << 21 | 0])  # a trigram whose context is missing
