@@ -72,11 +72,10 @@ def search(observed: np.ndarray, letters: Letters, chunks: Chunks, trie: Trie, b
     syllable, best first: (first, node, score, start of the second syllable or -1).
     The last value is False when a frontier outgrew `capacity` (nothing else is valid then).
 
-    The arrays go to the compiled code one by one (numba checks the type of a tuple of arrays
-    in Python, which costs more than a short search), with the frontiers' arrays, kept from
-    one search to the next: fresh ones cost page faults, as much as a wide search itself."""
-    keys, scores, second, slot = _workspace(observed.shape[0] + 1, capacity)
-    return _search_arrays(observed, *letters, *chunks, *trie, beam, margin, merge, unseen, keys, scores, second, slot)
+    The frontiers' arrays are kept from one search to the next: fresh ones cost page faults,
+    as much as a wide search itself."""
+    return _search(observed, letters, chunks, trie, beam, margin, merge, unseen,
+                   *_workspace(observed.shape[0] + 1, capacity))
 
 
 _WORKSPACE: dict[int, tuple[np.ndarray, ...]] = {}  # capacity → the frontiers' arrays
@@ -100,11 +99,12 @@ def _workspace(positions: int, capacity: int) -> tuple[np.ndarray, ...]:
 
 
 @njit(cache=True)
-def _search_arrays(observed, table, steps, step_lp, n_steps, chunk_start, chunk_length, chunk_lp, chars_start, chars,
-                   child_start, child_char, child_node, is_end, width, drop_start, drop_lp, drop_node,
-                   beam, margin, merge, unseen, keys, scores, second, slot):
+def _search(observed, letters, chunks, trie, beam, margin, merge, unseen, keys, scores, second, slot):
     # The helpers are closures over the arrays, which numba inlines: a call that passes
     # arrays costs an atomic reference count per array, more than the work of an offer.
+    table, steps, step_lp, n_steps = letters
+    chunk_start, chunk_length, chunk_lp, chars_start, chars = chunks
+    child_start, child_char, child_node, is_end, width, drop_start, drop_lp, drop_node = trie
     n = observed.shape[0]
     positions = n + 1
     capacity = keys.shape[1]
@@ -249,25 +249,8 @@ def _search_arrays(observed, table, steps, step_lp, n_steps, chunk_start, chunk_
 @njit(cache=True)
 def _cut(scores, best, beam, margin):
     """`_Frontier.cut`: rows of the `beam` best readings within `margin` of the best, best
-    first (equal scores in the order offered). The `beam` best are picked around the
-    beam-th best score before they are sorted, so the sort is of `beam` rows, not all."""
-    n = scores.shape[0]
-    if n > beam:
-        kth = np.partition(scores, n - beam)[n - beam]  # the beam-th best score
-        above = 0
-        for r in range(n):
-            above += scores[r] > kth
-        picked = np.empty(beam, dtype=np.int64)
-        k, ties = 0, beam - above  # all above it, and the first of those equal to it
-        for r in range(n):
-            if scores[r] > kth or (scores[r] == kth and ties > 0):
-                if scores[r] == kth:
-                    ties -= 1
-                picked[k] = r
-                k += 1
-        order = picked[np.argsort(-scores[picked], kind="mergesort")]
-    else:
-        order = np.argsort(-scores, kind="mergesort")
+    first (equal scores in the order offered: a stable sort)."""
+    order = np.argsort(-scores, kind="mergesort")[:beam]
     return order[scores[order] >= best - margin]
 
 

@@ -34,7 +34,7 @@ BOS, EOS, UNK, NUM, CODE = "<s>", "</s>", "<unk>", "<num>", "<code>"
 SPECIALS = (BOS, EOS, UNK, NUM, CODE)
 _CLASS_OF_KIND = {"num": NUM, "code": CODE, "url": UNK, "mixed": UNK}
 _LETTER_RUNS = re.compile(r"[^\W\d_]+")  # the parts of an abbreviation or code
-_SHIFT = np.int64(21)  # ids < 2**21; trigram keys use 63 bits
+_SHIFT = np.int64(lm_kernels.SHIFT)  # ids < 2**21; trigram keys use 63 bits
 # Beam threshold of the decoder (natural log): a hypothesis this far below its line's best
 # is not kept, even as the best of its last token. At 20 the outputs are byte-identical to
 # no threshold on the 5 samples and 60 held-out pieces, and the garble development pages

@@ -301,11 +301,7 @@ def _prune(eu, ev, es, floor, beam):
     for r in range(n):
         e = best[r]
         if n_top < beam or _ahead(e, top[n_top - 1], eu, ev, es):
-            k = min(n_top, beam - 1)
-            while k > 0 and _ahead(e, top[k - 1], eu, ev, es):
-                top[k] = top[k - 1]
-                k -= 1
-            top[k] = e
+            _insert(top, min(n_top, beam - 1), e, eu, ev, es)  # full: the last one drops out
             n_top = min(n_top + 1, beam)
         h = hash_key(ev[e]) & mask
         while last[h] >= 0 and ev[last[h]] != ev[e]:
@@ -318,13 +314,18 @@ def _prune(eu, ev, es, floor, beam):
     for h in range(size):
         e = last[h]
         if e >= 0 and not _in(e, top, n_top):
-            k = n_kept
-            while k > 0 and _ahead(e, kept[k - 1], eu, ev, es):
-                kept[k] = kept[k - 1]
-                k -= 1
-            kept[k] = e
+            _insert(kept, n_kept, e, eu, ev, es)
             n_kept += 1
     return kept[:n_kept]
+
+
+@njit(cache=True, inline="always")
+def _insert(order, k, e, eu, ev, es):
+    """Put hypothesis e into order[:k + 1], ranked (`_ahead`), moving the ones it passes up."""
+    while k > 0 and _ahead(e, order[k - 1], eu, ev, es):
+        order[k] = order[k - 1]
+        k -= 1
+    order[k] = e
 
 
 @njit(cache=True, inline="always")
