@@ -16,6 +16,7 @@ Exit codes: 0 all files succeeded, 3 some files (or comparisons) failed, 2 usage
 
 from __future__ import annotations
 
+import gc
 import glob
 import hashlib
 import json
@@ -41,7 +42,12 @@ IN_FLIGHT_PER_WORKER = 2
 PLAIN_PROGRESS_SECONDS = 5.0
 PARENT_POLL_SECONDS = 1.0
 COMMIT_FILES, COMMIT_SECONDS = 64, 0.5  # group commit: whichever comes first
-WARM_UP_TEXT = "KẾ HOẠCH\nThực hiện Chỉ thị số 20-CT/TW về đưa người lao động Việt Nam đi làm việc ở nước ngoài.\n"
+GC_FIRST_THRESHOLD = 10_000  # allocations between young-generation collections (CPython's default: 700)
+WARM_UP_TEXTS = (  # a clean plan, a scan that lost its marks, an English-OCR scan: every model loads
+    "KẾ HOẠCH\nThực hiện Chỉ thị số 20-CT/TW về đưa người lao động Việt Nam đi làm việc ở nước ngoài.\n",
+    "KE HOACH\nThuc hien Chi thi so 20-CT/TW ve dua nguoi lao dong Viet Nam di lam viec o nuoc ngoai.\n",
+    "K6 HO4CH\nThvc hi€n Chi thi s6 20-CT/TW v6 dua ngudi lao dQng ViQt Nam di lam vi6c.\n",
+)
 
 
 class UsageError(Exception):
@@ -83,6 +89,8 @@ def process_file(job: Job) -> FileResult:
     """The work function of both engines: one file → its output lines. Never raises."""
     from .core import extract
 
+    if not _warm:  # a Ray worker's first task (local workers warm up as they start)
+        warm_up(job.repair)
     started = time.perf_counter()
     result = FileResult(job.path, job.sha256)
     try:
@@ -114,13 +122,19 @@ def _compare_all(records, job: Job, result: FileResult) -> None:
             result.errors.append(error_line(job.path, stage, type(err).__name__, message))
 
 
+_warm = False  # whether this process has run warm_up
+
+
 def warm_up(repair: bool, parent_pid: int | None = None) -> None:
-    """Worker initializer: load the stages and their models once, before the first file.
+    """Worker initializer: load the stages and their models once, before the first file,
+    then keep the garbage collector off them (`_settle_heap`).
 
     Each worker is meant to keep one core busy, so its BLAS (the NER model's matrix
     products) runs on one thread; set before numpy is first imported in the worker, which
     happens below. A value the user exported is kept.
     """
+    global _warm
+    _warm = True
     for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(variable, "1")
     from .core import process
@@ -129,9 +143,27 @@ def warm_up(repair: bool, parent_pid: int | None = None) -> None:
     if parent_pid is not None:
         _exit_with_parent(parent_pid)
     try:
-        process(ingest_text(WARM_UP_TEXT), repair=repair)
+        for text in WARM_UP_TEXTS if repair else WARM_UP_TEXTS[:1]:
+            process(ingest_text(text), repair=repair)
     except Exception:  # a failing warm-up shows up, with its file name, on the first real file
         pass
+    _settle_heap()
+
+
+def _settle_heap() -> None:
+    """Stop the cyclic garbage collector from walking the loaded models again and again.
+
+    A worker holds about 210,000 long-lived container objects (the language model's and
+    the gazetteers' tables, spaCy's pipeline). CPython's collector walks them at each of its
+    older-generation collections, which cost 13.5 % of a worker's CPU time on the replicated
+    samples (scripts/profile_batch.py). `gc.freeze()` moves everything alive after the
+    warm-up to a permanent generation that is never scanned, and a larger young-generation
+    threshold makes collections ten times rarer: the collector's share falls to 2 %.
+    Objects made per document are collected as before.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_FIRST_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def _exit_with_parent(parent_pid: int) -> None:

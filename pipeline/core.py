@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+from bisect import bisect_left
 from functools import cache
 from importlib import resources
+from itertools import accumulate
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -129,9 +131,12 @@ def _flag_repaired(record: DocumentRecord) -> None:
     if not record.repairs:
         return
     edits = sorted((r.start, r.end) for r in record.repairs)
+    starts = [s for s, _ in edits]
+    reach = list(accumulate((e for _, e in edits), max))  # reach[k]: the furthest end of edits[:k + 1]
 
-    def overlaps(span: Span) -> bool:
-        return any(s < span.end and span.start < e for s, e in edits if s < span.end)
+    def overlaps(span: Span) -> bool:  # some edit starts before the span ends and ends after it starts
+        k = bisect_left(starts, span.end)
+        return k > 0 and reach[k - 1] > span.start
 
     def walk(value) -> None:
         if isinstance(value, Span):

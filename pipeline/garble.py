@@ -381,6 +381,7 @@ def _read_as(char: str, allowed: str) -> tuple[str, float]:
     return max(options, key=lambda x: x[1], default=(allowed[0], model.unseen))
 
 
+@lru_cache(maxsize=1 << 14)
 def repair_code(observed: str) -> tuple[str, float, str] | None:
     """The best reading of `observed` as a document code or a date: (text, log-prob, kind).
 
@@ -581,9 +582,9 @@ def _core_candidates(core: str, model: Channel) -> list[tuple[str, float, tuple[
     """Lattice candidates of a word: its syllable readings, and the word as it stands unless
     its shape says it is surely garbled."""
     found = list(syllable_candidates(core)) if _worth_reading(core) else []
-    keep = sum(_read_as_itself(c) for c in core) + model.keep
-    if all(c != core.lower() for c, _, _ in found) and not (found and _surely_garbled(core)):
-        found.append((core.lower(), keep, (0,)))
+    lowered = core.lower()
+    if all(c != lowered for c, _, _ in found) and not (found and _surely_garbled(core)):
+        found.append((lowered, sum(_read_as_itself(c) for c in core) + model.keep, (0,)))
     return found
 
 

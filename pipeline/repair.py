@@ -249,8 +249,10 @@ def _decode_legacy(text: str) -> tuple[str, str | None]:
     decoded, encoding = decode_legacy(text)
     if encoding is None or decoded == text:
         return text, None
-    before, after = _syllable_count(text), _syllable_count(decoded)
-    if after - before < max(LEGACY_MIN_GAIN, LEGACY_MIN_SHARE * _word_count(text)):
+    # Counted on the lines that changed (decode_legacy keeps the lines; no token spans two).
+    changed = [(old, new) for old, new in zip(text.split("\n"), decoded.split("\n")) if old != new]
+    gain = sum(_syllable_count(new) - _syllable_count(old) for old, new in changed)
+    if gain < LEGACY_MIN_GAIN or gain < LEGACY_MIN_SHARE * _word_count(text):
         return text, None
     return decoded, encoding
 

@@ -79,7 +79,7 @@ def wrap_stage(registry, name: str) -> None:
     registry._STAGES[name] = timed_stage
 
 
-def profile(paths: list[Path], out: Path, repair: bool) -> tuple[int, float]:
+def profile(paths: list[Path], out: Path, repair: bool, settle_heap: bool = True) -> tuple[int, float, float, float]:
     from pipeline.batch import COMMIT_FILES, FileResult, file_sha256
     from pipeline.core import process
     from pipeline.export import JsonlAppender, write_parquet
@@ -88,6 +88,11 @@ def profile(paths: list[Path], out: Path, repair: bool) -> tuple[int, float]:
 
     wrap(importlib.import_module("pipeline.core"), "_flag_repaired", "flag repaired spans")
     process(ingest_path(paths[0]), repair=repair)  # loads the models (the batch warm-up)
+    if settle_heap:
+        from pipeline.batch import _settle_heap
+
+        _settle_heap()  # as a batch worker does after its warm-up
+    gc_seconds = _time_collections()
     TIMES.clear()
     WALL.clear()
     manifest, sink = Manifest(out / "manifest.sqlite"), JsonlAppender(out / "documents.jsonl")
@@ -116,10 +121,27 @@ def profile(paths: list[Path], out: Path, repair: bool) -> tuple[int, float]:
     sink.close()
     with timed("parent: Parquet tables at the end"):
         write_parquet(out, out / "documents.jsonl", None)
-    return documents, total, cpu_total
+    return documents, total, cpu_total, gc_seconds[0]
 
 
-def report(documents: int, total: float, cpu_total: float, files: int) -> None:
+def _time_collections() -> list[float]:
+    """Wall-clock seconds the garbage collector runs from now on (they are also inside the
+    steps it interrupted), summed in a one-element list."""
+    import gc
+
+    spent, began = [0.0], [0.0]
+
+    def callback(phase: str, info: dict) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+        else:
+            spent[0] += time.perf_counter() - began[0]
+
+    gc.callbacks.append(callback)
+    return spent
+
+
+def report(documents: int, total: float, cpu_total: float, gc_seconds: float, files: int) -> None:
     for table in (TIMES, WALL):
         process_total = table.pop("worker: process (repair, split, stages)")
         inner = sum(v for k, v in table.items() if k.startswith(("repair:", "stage:")) or k == "flag repaired spans")
@@ -133,7 +155,9 @@ def report(documents: int, total: float, cpu_total: float, files: int) -> None:
         print(f"| {name} | {1000 * seconds / documents:.2f} | {100 * seconds / cpu_total:.1f} % "
               f"| {1000 * WALL[name] / documents:.2f} |")
     print(f"| **total** | **{1000 * cpu_total / documents:.1f}** | | **{1000 * total / documents:.1f}** |")
-    print(f"\nParquet tables at the end (once per run): {parquet:.2f} CPU s, {parquet_wall:.2f} s wall "
+    print(f"\nGarbage collector (inside the steps above): {1000 * gc_seconds / documents:.2f} ms / document "
+          f"({100 * gc_seconds / total:.1f} % of the wall time)")
+    print(f"Parquet tables at the end (once per run): {parquet:.2f} CPU s, {parquet_wall:.2f} s wall "
           f"({1000 * parquet / documents:.1f} CPU ms / document)")
 
 
@@ -144,6 +168,8 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=40)
     parser.add_argument("--distinct", action="store_true", help="held-out corpus documents instead of sample copies")
     parser.add_argument("--no-repair", action="store_true")
+    parser.add_argument("--plain-gc", action="store_true",
+                        help="leave the garbage collector as CPython sets it (no gc.freeze after the warm-up)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="chithi-profile-") as work:
         inputs, out = Path(work) / "in", Path(work) / "out"
@@ -151,8 +177,9 @@ def main() -> None:
         make = make_distinct_inputs if args.distinct else make_text_inputs
         paths = make(inputs, args.files)
         instrument()
-        documents, total, cpu_total = profile(paths, out, repair=not args.no_repair)
-        report(documents, total, cpu_total, len(paths))
+        documents, total, cpu_total, gc_seconds = profile(paths, out, repair=not args.no_repair,
+                                                          settle_heap=not args.plain_gc)
+        report(documents, total, cpu_total, gc_seconds, len(paths))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import io
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -102,6 +104,15 @@ def test_a_file_gone_before_the_worker_reads_it_is_one_error(tmp_path):
     result = process_file(Job(str(tmp_path / "không có.txt"), "0" * 64, repair=True, compare_with=None))
     assert result.documents == [] and len(result.errors) == 1
     assert json.loads(result.errors[0])["path"].endswith("không có.txt")
+
+
+def test_a_warm_worker_keeps_the_garbage_collector_off_its_models():
+    """The warm-up loads the models, then moves them out of the collector's walks."""
+    code = ("import gc; from pipeline.batch import GC_FIRST_THRESHOLD, warm_up; warm_up(repair=True); "
+            "print(gc.get_freeze_count(), gc.get_threshold()[0] == GC_FIRST_THRESHOLD)")
+    frozen, threshold_set = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                                           text=True, check=True).stdout.split()
+    assert int(frozen) > 100_000 and threshold_set == "True"  # the models' objects, not a handful
 
 
 def test_records_match_chithi_extract(tmp_path):
