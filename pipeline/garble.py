@@ -653,13 +653,14 @@ def _surely_garbled(token: str) -> bool:
 
 def _decode(lines: list[list[_Position]]) -> list[list[tuple[str, float]]]:
     """Best candidate per position of each line, with its confidence, in one batched decode."""
-    lattices = [[[(c, CHANNEL_WEIGHT * lp) for c, lp, _ in p.candidates] for p in positions] for positions in lines]
+    lattices = [[p.candidates for p in positions] for positions in lines]
     try:
         from .lm import get_lm
 
-        return get_lm().decode_many(lattices, beam=LM_BEAM)
+        return get_lm().decode_many(lattices, beam=LM_BEAM, channel_weight=CHANNEL_WEIGHT)
     except ChithiError:  # no language model yet: the channel alone decides
-        return [[_channel_choice(options) for options in lattice] for lattice in lattices]
+        return [[_channel_choice([(c, CHANNEL_WEIGHT * lp) for c, lp, _ in options]) for options in lattice]
+                for lattice in lattices]
 
 
 def _channel_choice(options: list[tuple[str, float]]) -> tuple[str, float]:

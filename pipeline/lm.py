@@ -22,6 +22,8 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -173,29 +175,42 @@ class LanguageModel:
         """Best candidate per position, with a confidence in [0, 1] (local posterior share)."""
         return self.decode_many([lattice], beam)[0]
 
-    def decode_many(self, lattices: list[list[list[tuple[str, float]]]], beam: int = 8) -> list[list[tuple[str, float]]]:
+    def decode_many(self, lattices: list[list[list[tuple[str, float]]]], beam: int = 8,
+                    channel_weight: float = 1.0) -> list[list[tuple[str, float]]]:
         """`decode` for many lattices (e.g. the lines of a document) in one compiled pass
         (`lm_kernels.decode`). A candidate is one or more tokens ("nay Điều" for a lost
-        space); a hypothesis' state is its last two tokens."""
-        for lat in lattices:
-            _check(lat)
+        space); a hypothesis' state is its last two tokens. A candidate's tuple starts with
+        its text and channel log-prob (what follows is not read); the log-probs are scaled
+        by `channel_weight`."""
         positions = [pos for lat in lattices for pos in lat]
+        sizes = np.fromiter(map(len, positions), dtype=np.int64, count=len(positions))
+        if not sizes.all():
+            for lat in lattices:
+                _check(lat)
         if not positions:
             return [[] for _ in lattices]
+        pairs = list(chain.from_iterable(positions))  # every candidate of every position, in a row
+        names = list(map(_FIRST, pairs))
         known, token_id = self._token_ids, self.token_id  # the memo read inline: a call per candidate costs more
-        flat = [known.get(c) or token_id(c) for pos in positions for c, _ in pos]
-        channel = np.fromiter((lp for pos in positions for _, lp in pos), dtype=np.float64, count=len(flat))
-        sizes = np.fromiter(map(len, positions), dtype=np.int64, count=len(positions))
+        flat = [known.get(c) or token_id(c) for c in names]
         lengths = np.fromiter(map(len, lattices), dtype=np.int64, count=len(lattices))
         # Every candidate's token ids in one array, padded with -1 to the longest candidate.
         widths = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
         tokens = np.full((len(flat), int(widths.max())), -1, dtype=np.int64)
-        tokens[:, 0] = [x[0] for x in flat]
-        for c in np.flatnonzero(widths > 1):
-            tokens[c, :widths[c]] = flat[c]
-        choices, shares = lm_kernels.decode(lengths, sizes, tokens, widths, channel, self.arrays,
-                                            self.bos, self.eos, beam, PRUNE_GAP)
-        best = [(pos[k][0], share) for pos, k, share in zip(positions, choices.tolist(), shares.tolist())]
+        tokens[:, 0] = np.fromiter(map(_FIRST, flat), dtype=np.int64, count=len(flat))
+        multi = np.flatnonzero(widths > 1)  # candidates of several tokens ("nay Điều"): their other ids
+        if multi.size:
+            rest = widths[multi] - 1
+            rows = np.repeat(multi, rest)
+            columns = np.arange(rows.size) - np.repeat(np.cumsum(rest) - rest, rest) + 1
+            tokens[rows, columns] = [i for c in multi.tolist() for i in flat[c][1:]]
+        channel = np.fromiter(map(_SECOND, pairs), dtype=np.float64, count=len(pairs))
+        if channel_weight != 1.0:
+            channel *= channel_weight
+        choices, shares = lm_kernels.decode(lengths, sizes, tokens, widths, channel,
+                                            self.arrays, self.bos, self.eos, beam, PRUNE_GAP)
+        chosen = (np.cumsum(sizes) - sizes + choices).tolist()  # indices among all candidates
+        best = list(zip(map(names.__getitem__, chosen), shares.tolist()))
         out, start = [], 0
         for length in lengths.tolist():
             out.append(best[start:start + length])
@@ -217,6 +232,9 @@ class LanguageModel:
                     table.setdefault(strip_diacritics(w), []).append(w)
             self._candidates = table
         return self._candidates.get(stripped, [])
+
+
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
 def _check(lattice) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from .textmatch import any_of, fold, load_data, mostly_unaccented
 
@@ -36,6 +36,7 @@ def _names(folded: bool) -> tuple[re.Pattern, dict[str, list[tuple[str, str | No
     return re.compile(rf"(?<!\w)(?:{any_of(owners)})(?!\w)"), owners
 
 
+@lru_cache(maxsize=8)  # asked for the same document by each cue's search
 def _view(text: str) -> tuple[str, bool]:
     folded = mostly_unaccented(text)
     return (fold(text) if folded else text.lower()), folded

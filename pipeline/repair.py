@@ -24,7 +24,7 @@ from .diacritics import Edit, restore_lines
 from .errors import ChithiError
 from .normalize import normalize
 from .schema import Repair
-from .vietnamese import Token, is_stripped_syllable, is_syllable, tokenize
+from .vietnamese import Token, is_stripped_syllable, is_syllable, token_kinds, tokenize
 
 MIN_WORDS = 4
 STRIPPED_MAX_MARKED = 0.25  # share of words with marks below which a line is stripped
@@ -81,9 +81,9 @@ def repair(text: str) -> Repaired:
 
 def line_stats(line: str) -> LineStats:
     words = marked = invalid = suspect = 0
-    for tok in tokenize(line):
-        if tok.kind in ("word", "mixed"):
-            w, m, i, s = _word_stats(tok.text, tok.kind)
+    for text, kind in token_kinds(line):
+        if kind == "word" or kind == "mixed":
+            w, m, i, s = _word_stats(text, kind)
             words, marked, invalid, suspect = words + w, marked + m, invalid + i, suspect + s
     return LineStats(words, marked, invalid, suspect)
 
@@ -258,11 +258,11 @@ def _decode_legacy(text: str) -> tuple[str, str | None]:
 
 
 def _syllable_count(text: str) -> int:
-    return sum(1 for tok in tokenize(text) if tok.kind == "word" and is_syllable(tok.text))
+    return sum(1 for word, kind in token_kinds(text) if kind == "word" and is_syllable(word))
 
 
 def _word_count(text: str) -> int:
-    return sum(1 for tok in tokenize(text) if tok.kind == "word")
+    return sum(1 for _, kind in token_kinds(text) if kind == "word")
 
 
 def _shift(e: Edit, offset: int) -> Edit:

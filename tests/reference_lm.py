@@ -10,14 +10,16 @@ import numpy as np
 from pipeline.lm import PRUNE_GAP, _SHIFT, _check
 
 
-def decode_many(self, lattices: list[list[list[tuple[str, float]]]], beam: int = 8) -> list[list[tuple[str, float]]]:
+def decode_many(self, lattices: list[list[list[tuple[str, float]]]], beam: int = 8,
+                channel_weight: float = 1.0) -> list[list[tuple[str, float]]]:
     """`decode` for many lattices (e.g. the lines of a document) in one batched pass: the
-    lines are decoded in lock-step, so the numpy work of one position is shared by all."""
+    lines are decoded in lock-step, so the numpy work of one position is shared by all.
+    A candidate's tuple starts with its text and channel log-prob, scaled by channel_weight."""
     for lat in lattices:
         _check(lat)
     known, token_id = self._token_ids, self.token_id  # the memo read inline: a call per candidate costs more
-    cand_ids = [[[known.get(c) or token_id(c) for c, _ in pos] for pos in lat] for lat in lattices]
-    channel = [[np.array([lp for _, lp in pos], dtype=np.float64) for pos in lat] for lat in lattices]
+    cand_ids = [[[known.get(c[0]) or token_id(c[0]) for c in pos] for pos in lat] for lat in lattices]
+    channel = [[np.array([c[1] * channel_weight for c in pos], dtype=np.float64) for pos in lat] for lat in lattices]
     choices = _viterbi_batch(self, cand_ids, channel, beam)
     return _confidences(self, lattices, cand_ids, channel, choices)
 

@@ -17,13 +17,13 @@ SAMPLES = sorted((Path(__file__).resolve().parents[1] / "corpus" / "samples").gl
 
 @pytest.fixture(scope="module")
 def lattices(request):
-    """Every decode_many call that repairing the five samples makes: (lattices, beam)."""
+    """Every decode_many call that repairing the five samples makes: (lattices, beam, channel weight)."""
     calls = []
     original = LanguageModel.decode_many
 
-    def spy(self, batch, beam=8):
-        calls.append((batch, beam))
-        return original(self, batch, beam)
+    def spy(self, batch, beam=8, channel_weight=1.0):
+        calls.append((batch, beam, channel_weight))
+        return original(self, batch, beam, channel_weight)
 
     patch = pytest.MonkeyPatch()
     patch.setattr(LanguageModel, "decode_many", spy)
@@ -36,16 +36,16 @@ def lattices(request):
 
 
 def test_repairing_the_samples_decodes_garbled_and_stripped_lines(lattices):
-    positions = sum(len(lattice) for batch, _ in lattices for lattice in batch)
-    choices = sum(len(pos) > 1 for batch, _ in lattices for lattice in batch for pos in lattice)
+    positions = sum(len(lattice) for batch, _, _ in lattices for lattice in batch)
+    choices = sum(len(pos) > 1 for batch, _, _ in lattices for lattice in batch for pos in lattice)
     assert positions > 5000 and choices > 3000
-    assert {beam for _, beam in lattices} >= {8, 12}  # diacritic restoration and the garble decoder
+    assert {beam for _, beam, _ in lattices} >= {8, 12}  # diacritic restoration and the garble decoder
 
 
 def test_compiled_decoder_chooses_as_the_numpy_formulation(lattices):
     lm = get_lm()
-    for batch, beam in lattices:
-        compiled, reference = lm.decode_many(batch, beam), reference_lm.decode_many(lm, batch, beam)
+    for batch, beam, weight in lattices:
+        compiled, reference = lm.decode_many(batch, beam, weight), reference_lm.decode_many(lm, batch, beam, weight)
         assert [[c for c, _ in line] for line in compiled] == [[c for c, _ in line] for line in reference]
         confidences = np.array([x for line in compiled for _, x in line])
         expected = np.array([x for line in reference for _, x in line])
