@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -419,13 +420,12 @@ class _Position:
     start: int
     end: int
     text: str
-    candidates: list[tuple[str, float, tuple[int, ...]]]  # (lower-case candidate, channel log-prob, starts)
+    candidates: Sequence[tuple[str, float, tuple[int, ...]]]  # (lower-case candidate, channel log-prob, starts)
 
 
 def _positions(line: str, spans: list[tuple[int, int]] | None = None) -> list[_Position]:
     """Tokens of a line with their lattice candidates; punctuation stands as itself, and so
     does a word more than SPAN_CONTEXT tokens away from `spans` when they are given."""
-    model = channel()
     positions = []
     mixed_case = _mostly_lower(line)
     matches = list(TOKEN.finditer(line))
@@ -445,13 +445,13 @@ def _positions(line: str, spans: list[tuple[int, int]] | None = None) -> list[_P
             begin, end = s + offset, s + offset + len(piece)
             kept = (_list_marker(piece, line, begin) or (mixed_case and _abbreviation_like(piece)) or _letters_and_slashes(piece)
                     or (spans is not None and not any(a < end and begin < b for a, b in spans)))
-            candidates = [(piece.lower(), 0.0, (0,))] if kept else _core_candidates(piece, model)
+            candidates = [(piece.lower(), 0.0, (0,))] if kept else _core_candidates(piece)
             positions.append(_Position(s + offset, s + offset + len(piece), piece, candidates))
         tail = token[core_start + len(core):] if core else ""
         if tail:
             e = start + len(token)
             positions.append(_Position(e - len(tail), e, tail, [(tail, 0.0, (0,))]))
-    return _glue_marks(_glue_inner_marks(positions, model), line, model)
+    return _glue_marks(_glue_inner_marks(positions), line)
 
 
 SPAN_CONTEXT = 2  # words read on either side of a garbled word of a stripped line
@@ -474,7 +474,7 @@ INNER_GLYPHS = ':;()"“”'  # the OCR writes these for a marked vowel inside a
 MAX_GLUED_LETTERS = 7
 
 
-def _glue_inner_marks(positions: list[_Position], model: Channel) -> list[_Position]:
+def _glue_inner_marks(positions: list[_Position]) -> list[_Position]:
     """Read letters joined by one glyph that punctuation never sits between, with no space
     on either side ("tr:t", "t(ng", "c"a"), as one word whose vowel the OCR misread."""
     out: list[_Position] = []
@@ -488,7 +488,7 @@ def _glue_inner_marks(positions: list[_Position], model: Channel) -> list[_Posit
                     and len(run[0].text) + len(position.text) <= MAX_GLUED_LETTERS):
                 word = "".join(p.text for p in run) + position.text
                 del out[-glyphs - 1:]
-                out.append(_Position(run[0].start, position.end, word, _core_candidates(word, model)))
+                out.append(_Position(run[0].start, position.end, word, _core_candidates(word)))
                 break
         else:
             out.append(position)
@@ -498,7 +498,7 @@ def _glue_inner_marks(positions: list[_Position], model: Channel) -> list[_Posit
 MARK_GLYPHS = ")!]'’"  # what an English OCR writes for a tone mark it cannot read ("k)" for "kể", "s]" for "số")
 
 
-def _glue_marks(positions: list[_Position], line: str, model: Channel) -> list[_Position]:
+def _glue_marks(positions: list[_Position], line: str) -> list[_Position]:
     """Read a mark glyph stuck to the end of a short word that is no syllable as part of the
     word ("v)" → "về"); the reading may still keep it as it stands. A ")" that closes a "("
     of the line is a parenthesis."""
@@ -509,7 +509,7 @@ def _glue_marks(positions: list[_Position], line: str, model: Channel) -> list[_
                 and _may_hide_mark(before.text) and len(before.candidates) > 1
                 and not (position.text[0] == ")" and line.count("(", 0, position.start) > line.count(")", 0, position.start))):
             word = before.text + position.text[0]
-            out[-1] = _Position(before.start, before.start + len(word), word, _core_candidates(word, model))
+            out[-1] = _Position(before.start, before.start + len(word), word, _core_candidates(word))
             if len(position.text) > 1:
                 rest = position.text[1:]
                 out.append(_Position(position.start + 1, position.end, rest, [(rest, 0.0, (0,))]))
@@ -578,13 +578,14 @@ def _list_marker(core: str, line: str, start: int) -> bool:
     return len(core) == 1 and core.isalpha() and line[start + 1:start + 2] == ")" and not line[:start].strip(" -–•*")
 
 
-def _core_candidates(core: str, model: Channel) -> list[tuple[str, float, tuple[int, ...]]]:
+@lru_cache(maxsize=50_000)
+def _core_candidates(core: str) -> tuple[tuple[str, float, tuple[int, ...]], ...]:
     """Lattice candidates of a word: its syllable readings, and the word as it stands unless
-    its shape says it is surely garbled."""
-    found = list(syllable_candidates(core)) if _worth_reading(core) else []
+    its shape says it is surely garbled. Kept per word, as `syllable_candidates` is."""
+    found = syllable_candidates(core) if _worth_reading(core) else ()
     lowered = core.lower()
     if all(c != lowered for c, _, _ in found) and not (found and _surely_garbled(core)):
-        found.append((lowered, sum(_read_as_itself(c) for c in core) + model.keep, (0,)))
+        found += ((lowered, sum(_read_as_itself(c) for c in core) + channel().keep, (0,)),)
     return found
 
 

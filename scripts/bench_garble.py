@@ -27,6 +27,8 @@ SAMPLES = ("000", "002")
 
 def _clear_caches() -> None:
     garble.syllable_candidates.cache_clear()
+    garble._core_candidates.cache_clear()
+    garble.repair_code.cache_clear()
     garble._read_as.cache_clear()
     garble._read_as_itself.cache_clear()
 

@@ -28,6 +28,7 @@ def tokens() -> list[str]:
     patch = pytest.MonkeyPatch()
     patch.setattr(garble, "_search", spy)
     garble.syllable_candidates.cache_clear()
+    garble._core_candidates.cache_clear()
     try:
         for path in SAMPLES:
             repair(path.read_text("utf-8"))
@@ -77,6 +78,7 @@ def test_a_run_of_garbage_is_kept_as_it_stands_and_not_searched(monkeypatch):
     search = garble._search
     monkeypatch.setattr(garble, "_search", lambda token, *args: searched.append(token) or search(token, *args))
     garble.syllable_candidates.cache_clear()
+    garble._core_candidates.cache_clear()
     run = "l" * 5_000
     line = f"K6 ho4ch {run} triển khai"
     edits = garble.repair_line(line)
