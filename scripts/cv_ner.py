@@ -3,10 +3,12 @@
     nice -n 10 .venv/bin/python scripts/cv_ner.py --data build/ner-noisy --models build/ner-cv/noisy
     nice -n 10 .venv/bin/python scripts/cv_ner.py --folds 000,002,004 --write-calibration
     nice -n 10 .venv/bin/python scripts/cv_ner.py --noisy-dev --data build/ner-noisy   # trained model only
+    nice -n 10 .venv/bin/python scripts/cv_ner.py --width 96 --depth 4 --models build/ner-cv/w96d4
 
 For each fold the model is trained from scratch on silver corpus lines plus the four other
 samples (and the noisy copies of both, when the data folder has them; scripts/train_ner.py's
-`train`), or loaded from --models when an earlier run saved it. On the held-out sample:
+`train`, tok2vec --width × --depth), or loaded from --models when an earlier run saved it
+(a saved fold model of another width/depth is refused). On the held-out sample:
 
 1. NER span P/R/F1 against the sample's gold-checked spans;
 2. agencies and markets P/R/F1 against corpus/gold (the scoring of scripts/evaluate.py):
@@ -40,7 +42,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import spacy  # noqa: E402
 from evaluate import key_of, prf, score  # noqa: E402
-from train_ner import DATA, PREFIXES, blank, examples, read, train, training_docs  # noqa: E402
+from train_ner import DATA, DEPTH, PREFIXES, WIDTH, blank, examples, read, train, training_docs  # noqa: E402
 
 from pipeline.core import document_stages, extract  # noqa: E402
 from pipeline.extractors import model as model_stage  # noqa: E402
@@ -78,15 +80,23 @@ def f1_of(counts) -> float:
 
 
 # --------------------------------------------------------------------- folds
-def fold_model(prefix: str, epochs: int, seed: int, silver_limit: int, data: Path, models: Path | None):
+def fold_model(prefix: str, epochs: int, seed: int, silver_limit: int, data: Path, models: Path | None,
+               width: int = WIDTH, depth: int = DEPTH):
     """The fold's model: loaded from `models/<prefix>` when saved by an earlier run, else trained (and saved)."""
     saved = models / prefix if models else None
     if saved and (saved / "meta.json").exists():
         nlp = spacy.load(saved)
+        tok2vec = nlp.config["components"]["ner"]["model"]["tok2vec"]
+        if (tok2vec["width"], tok2vec["depth"]) != (width, depth):
+            raise SystemExit(f"{saved} has a tok2vec of width {tok2vec['width']} depth {tok2vec['depth']}, "
+                             f"not {width} × {depth}: pass its sizes or another --models folder")
         model_stage._use_numpy_matmul(nlp)
         return nlp
     docs = training_docs(blank(), {prefix}, 3, silver_limit, data)
-    nlp = train(docs, [], epochs=epochs, seed=seed, log=lambda *_: None)
+    nlp = train(docs, [], epochs=epochs, seed=seed, log=lambda *_: None, width=width, depth=depth)
+    nlp.meta["chithi_training"] = {"train_docs": len(docs), "epochs": epochs, "seed": seed,
+                                   "silver_limit": silver_limit, "data": str(data), "held_out_samples": [prefix],
+                                   "width": width, "depth": depth}
     if saved:
         saved.mkdir(parents=True, exist_ok=True)
         nlp.to_disk(saved)
@@ -213,8 +223,10 @@ def rule_record(text: str) -> DocumentRecord:
 
 
 # ---------------------------------------------------------------------- main
-def print_tables(results: dict[str, dict], folds: list[str], epochs: int, silver_limit: int, data: Path) -> dict:
-    print(f"Leave-one-sample-out, {epochs} epochs per fold, {silver_limit} silver lines + 4 samples, data {data}\n")
+def print_tables(results: dict[str, dict], folds: list[str], epochs: int, silver_limit: int, data: Path,
+                 width: int = WIDTH, depth: int = DEPTH) -> dict:
+    print(f"Leave-one-sample-out, {epochs} epochs per fold, {silver_limit} silver lines + 4 samples, data {data}, "
+          f"tok2vec {width} × {depth}\n")
     print("1. NER spans on the held-out sample (vs gold-checked spans)")
     print(f"{'fold':<6} {'P':>6} {'R':>6} {'F1':>6}")
     per_type: dict[str, list[float]] = {}
@@ -263,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--silver-limit", type=int, default=1500, help="Silver lines per fold (CPU budget).")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--data", type=Path, default=DATA, help="Folder written by build_ner_data.py.")
+    parser.add_argument("--width", type=int, default=WIDTH, help="Width of the fold models' tok2vec.")
+    parser.add_argument("--depth", type=int, default=DEPTH, help="Convolution layers of the fold models' tok2vec.")
     parser.add_argument("--dev-data", type=Path, default=None,
                         help="Folder whose dev.noisy.spacy picks the threshold (default: --data).")
     parser.add_argument("--models", type=Path, default=None,
@@ -283,10 +297,11 @@ def main(argv: list[str] | None = None) -> int:
     folds = args.folds.split(",")
     results = {}
     for prefix in folds:
-        nlp = fold_model(prefix, args.epochs, args.seed, args.silver_limit, args.data, args.models)
+        nlp = fold_model(prefix, args.epochs, args.seed, args.silver_limit, args.data, args.models,
+                         args.width, args.depth)
         results[prefix] = fold_result(prefix, nlp, args.data, args.dev_data or args.data)
         print(f"fold {prefix} done", file=sys.stderr)
-    calib = print_tables(results, folds, args.epochs, args.silver_limit, args.data)
+    calib = print_tables(results, folds, args.epochs, args.silver_limit, args.data, args.width, args.depth)
     if args.write_calibration:
         write_calibration(calib)
     return 0
