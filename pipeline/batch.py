@@ -153,13 +153,13 @@ def warm_up(repair: bool, parent_pid: int | None = None) -> None:
 def _settle_heap() -> None:
     """Stop the cyclic garbage collector from walking the loaded models again and again.
 
-    A worker holds about 210,000 long-lived container objects (the language model's and
-    the gazetteers' tables, spaCy's pipeline). CPython's collector walks them at each of its
-    older-generation collections, which cost 13.5 % of a worker's CPU time on the replicated
-    samples (scripts/profile_batch.py). `gc.freeze()` moves everything alive after the
-    warm-up to a permanent generation that is never scanned, and a larger young-generation
-    threshold makes collections ten times rarer: the collector's share falls to 2 %.
-    Objects made per document are collected as before.
+    A worker holds about 190,000 long-lived container objects once its models are loaded
+    (the language model's and the gazetteers' tables, spaCy's pipeline). CPython's collector
+    walks them at each of its older-generation collections, which took 13–16 % of a worker's
+    time on the replicated samples (scripts/profile_batch.py, --plain-gc). `gc.freeze()`
+    moves everything alive after the warm-up to a permanent generation that is never
+    scanned, and a larger young-generation threshold makes collections ten times rarer: the
+    collector's share falls under 1 %. Objects made per document are collected as before.
     """
     gc.collect()
     gc.freeze()
