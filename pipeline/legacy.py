@@ -135,20 +135,31 @@ def _ends_sentence(line: str) -> bool:
     return not line or line[-1] in ".!?:" or not any(c.islower() for c in line)
 
 
-def _decode_lines(lines: list[str], encoding: str) -> list[str | None]:
-    """Each line decoded with one table, or None where that does not make it more Vietnamese."""
+def _decode_lines(lines: list[str], encoding: str, scores: dict[int, float]) -> tuple[list[str | None], float]:
+    """Each line decoded with one table, or None where that does not make it more Vietnamese;
+    and the score the decoded lines gain. `scores` keeps the lines' own scores by index, for
+    the next encoding."""
     decoder = DECODERS[encoding]
     out: list[str | None] = []
+    gain = 0.0
     previous = ""  # the last line with text
-    for line in lines:
+    for index, line in enumerate(lines):
         starts_sentence = _ends_sentence(previous)
         previous = line if line.strip() else previous
         if line.isascii() or UNICODE_ONLY_LETTER.search(line):
             out.append(None)  # legacy fonts only produce Latin-1 codes; real Unicode letters mean Unicode
             continue
         decoded = decoder(line, starts_sentence)
-        out.append(decoded if _score(decoded) > _score(line) else None)
-    return out
+        before = scores.get(index)
+        if before is None:
+            before = scores[index] = _score(line)
+        after = _score(decoded)
+        if after > before:
+            out.append(decoded)
+            gain += after - before
+        else:
+            out.append(None)
+    return out, gain
 
 
 def decode_legacy(text: str) -> tuple[str, str | None]:
@@ -160,9 +171,9 @@ def decode_legacy(text: str) -> tuple[str, str | None]:
     """
     lines = text.split("\n")
     best_gain, best = MIN_DOCUMENT_GAIN, None
+    scores: dict[int, float] = {}
     for encoding in ENCODINGS:
-        decoded = _decode_lines(lines, encoding)
-        gain = sum(_score(new) - _score(old) for old, new in zip(lines, decoded) if new is not None)
+        decoded, gain = _decode_lines(lines, encoding, scores)
         if gain >= best_gain:
             best_gain, best = gain, (encoding, decoded)
     if best is None:
