@@ -42,6 +42,7 @@ IN_FLIGHT_PER_WORKER = 2
 PLAIN_PROGRESS_SECONDS = 5.0
 PARENT_POLL_SECONDS = 1.0
 COMMIT_FILES, COMMIT_SECONDS = 64, 0.5  # group commit: whichever comes first
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 GC_FIRST_THRESHOLD = 10_000  # allocations between young-generation collections (CPython's default: 700)
 WARM_UP_TEXTS = (  # a clean plan, a scan that lost its marks, an English-OCR scan: every model loads
     "KẾ HOẠCH\nThực hiện Chỉ thị số 20-CT/TW về đưa người lao động Việt Nam đi làm việc ở nước ngoài.\n",
@@ -127,16 +128,11 @@ _warm = False  # whether this process has run warm_up
 
 def warm_up(repair: bool, parent_pid: int | None = None) -> None:
     """Worker initializer: load the stages and their models once, before the first file,
-    then keep the garbage collector off them (`_settle_heap`).
-
-    Each worker is meant to keep one core busy, so its BLAS (the NER model's matrix
-    products) runs on one thread; set before numpy is first imported in the worker, which
-    happens below. A value the user exported is kept.
-    """
+    then keep the garbage collector off them (`_settle_heap`). The one-thread BLAS a worker
+    needs is set before it starts (`_start_fork_server`; Ray sets OMP_NUM_THREADS=1 in its
+    workers itself)."""
     global _warm
     _warm = True
-    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(variable, "1")
     from .core import process
     from .ingest import ingest_text
 
@@ -196,6 +192,7 @@ def run_local(jobs: Iterable[Job], workers: int, repair: bool = True, work=proce
 
     jobs, suspects = iter(jobs), deque()
     context = multiprocessing.get_context("forkserver")
+    _start_fork_server()
     while True:
         pool = None
         pending: dict = {}
@@ -230,6 +227,31 @@ def run_local(jobs: Iterable[Job], workers: int, repair: bool = True, work=proce
         finally:
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _start_fork_server() -> None:
+    """Start multiprocessing's fork server, which forks the workers, with the BLAS libraries
+    limited to one thread (a value the user exported is kept).
+
+    Each worker is meant to keep one core busy. OpenBLAS sizes its thread pool when numpy is
+    imported, which happens as a worker unpickles its first task (importing `pipeline`), so
+    the limit must be in the environment the fork server starts with: setting it in the
+    worker comes too late. Without it, every worker's matrix products (the NER model's) ran
+    on all cores and their threads fought: 9.9 instead of 22.3 docs/s with 2 workers on 2
+    cores (bench_batch.py --files 500, repair on, OPENBLAS_NUM_THREADS unset). The parent's
+    own environment is left as it was.
+    """
+    from multiprocessing import forkserver
+
+    saved = {variable: os.environ.get(variable) for variable in BLAS_THREAD_VARIABLES}
+    for variable in BLAS_THREAD_VARIABLES:
+        os.environ.setdefault(variable, "1")
+    try:
+        forkserver.ensure_running()
+    finally:
+        for variable, value in saved.items():
+            if value is None:
+                os.environ.pop(variable, None)
 
 
 def run_ray(jobs: Iterable[Job], workers: int, address: str | None) -> Iterator[FileResult]:

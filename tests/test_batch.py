@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -113,6 +114,24 @@ def test_a_warm_worker_keeps_the_garbage_collector_off_its_models():
     frozen, threshold_set = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                                            text=True, check=True).stdout.split()
     assert int(frozen) > 100_000 and threshold_set == "True"  # the models' objects, not a handful
+
+
+def _environment_at_start(job):
+    """A work function: the environment this worker process started with (/proc/self/environ,
+    what numpy saw when it sized its BLAS thread pool), not its os.environ now."""
+    pairs = Path("/proc/self/environ").read_bytes().split(b"\0")
+    return dict(pair.decode("utf-8", "replace").split("=", 1) for pair in pairs if b"=" in pair)
+
+
+def test_local_workers_start_with_a_one_thread_blas(monkeypatch):
+    """With 2 workers on 2 cores, BLAS threads sized to every core fought each other (less
+    than half the throughput); the limit is set where numpy first sees it, not later."""
+    for variable in batch_module.BLAS_THREAD_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    job = Job(str(sample("004")), "0" * 64, repair=False, compare_with=None)
+    (environment,) = batch_module.run_local([job], 1, repair=False, work=_environment_at_start)
+    assert environment["OPENBLAS_NUM_THREADS"] == "1" and environment["OMP_NUM_THREADS"] == "1"
+    assert all(variable not in os.environ for variable in batch_module.BLAS_THREAD_VARIABLES)  # the parent's is left alone
 
 
 def test_records_match_chithi_extract(tmp_path):
