@@ -116,22 +116,26 @@ def test_a_warm_worker_keeps_the_garbage_collector_off_its_models():
     assert int(frozen) > 100_000 and threshold_set == "True"  # the models' objects, not a handful
 
 
-def _environment_at_start(job):
+def _how_the_worker_started(job):
     """A work function: the environment this worker process started with (/proc/self/environ,
-    what numpy saw when it sized its BLAS thread pool), not its os.environ now."""
+    what numpy saw when it sized its BLAS thread pool), not its os.environ now; and whether
+    it was forked from a fork server that had loaded the models."""
     pairs = Path("/proc/self/environ").read_bytes().split(b"\0")
-    return dict(pair.decode("utf-8", "replace").split("=", 1) for pair in pairs if b"=" in pair)
+    environment = dict(pair.decode("utf-8", "replace").split("=", 1) for pair in pairs if b"=" in pair)
+    return environment, "pipeline._worker_preload" in sys.modules
 
 
-def test_local_workers_start_with_a_one_thread_blas(monkeypatch):
+def test_local_workers_start_loaded_and_with_a_one_thread_blas(monkeypatch):
     """With 2 workers on 2 cores, BLAS threads sized to every core fought each other (less
-    than half the throughput); the limit is set where numpy first sees it, not later."""
+    than half the throughput); the limit is set where numpy first sees it, not later. The
+    workers are forked from a fork server that loaded the models (shared pages)."""
     for variable in batch_module.BLAS_THREAD_VARIABLES:
         monkeypatch.delenv(variable, raising=False)
     job = Job(str(sample("004")), "0" * 64, repair=False, compare_with=None)
-    (environment,) = batch_module.run_local([job], 1, repair=False, work=_environment_at_start)
+    ((environment, preloaded),) = batch_module.run_local([job], 1, repair=False, work=_how_the_worker_started)
     assert environment["OPENBLAS_NUM_THREADS"] == "1" and environment["OMP_NUM_THREADS"] == "1"
     assert all(variable not in os.environ for variable in batch_module.BLAS_THREAD_VARIABLES)  # the parent's is left alone
+    assert preloaded
 
 
 def test_records_match_chithi_extract(tmp_path):
