@@ -91,8 +91,7 @@ def process_file(job: Job) -> FileResult:
     """The work function of both engines: one file → its output lines. Never raises."""
     from .core import extract
 
-    if not _warm:  # a Ray worker's first task (local workers warm up as they start)
-        warm_up(job.repair)
+    warm_up(job.repair)  # at once where the worker is warm already; a Ray worker's first task loads
     started = time.perf_counter()
     result = FileResult(job.path, job.sha256)
     try:
@@ -124,30 +123,33 @@ def _compare_all(records, job: Job, result: FileResult) -> None:
             result.errors.append(error_line(job.path, stage, type(err).__name__, message))
 
 
-_warm = False  # whether this process has run warm_up
+_warmed: bool | None = None  # whether this process has loaded the models, with (True) or without the repair ones
 
 
 def warm_up(repair: bool, parent_pid: int | None = None) -> None:
     """Worker initializer: load the stages and their models once, before the first file,
-    then keep the garbage collector off them (`_settle_heap`). The one-thread BLAS a worker
-    needs is set before it starts (`_start_fork_server`; Ray sets OMP_NUM_THREADS=1 in its
-    workers itself)."""
-    global _warm
-    _warm = True
+    then keep the garbage collector off them (`settle_heap`). A worker forked from the
+    loaded fork server (`_start_fork_server`) finds them loaded and only starts watching its
+    parent. The one-thread BLAS a worker needs is set before it starts (`_start_fork_server`;
+    Ray sets OMP_NUM_THREADS=1 in its workers itself)."""
+    global _warmed
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid)
+    if _warmed or (_warmed is not None and not repair):  # loaded already, with what this batch needs
+        return
+    _warmed = repair
     from .core import process
     from .ingest import ingest_text
 
-    if parent_pid is not None:
-        _exit_with_parent(parent_pid)
     try:
         for text in WARM_UP_TEXTS if repair else WARM_UP_TEXTS[:1]:
             process(ingest_text(text), repair=repair)
     except Exception:  # a failing warm-up shows up, with its file name, on the first real file
         pass
-    _settle_heap()
+    settle_heap()
 
 
-def _settle_heap() -> None:
+def settle_heap() -> None:
     """Stop the cyclic garbage collector from walking the loaded models again and again.
 
     A worker holds about 190,000 long-lived container objects once its models are loaded
@@ -236,16 +238,16 @@ def _start_fork_server(repair: bool) -> None:
     the BLAS libraries limited to one thread (a value the user exported is kept).
 
     Workers forked from a loaded server start at once and share the models' pages: with 2
-    workers the batch's PSS fell from 744 to 545 MB (bench_batch.py --files 500, repair on).
+    workers the batch's PSS fell from 744 to 556 MB (bench_batch.py --files 500, repair on).
     A fork server is started once per process: a later batch of the same process reuses it.
 
     Each worker is meant to keep one core busy. OpenBLAS sizes its thread pool when numpy is
     imported, which happens in the fork server (or, without the preload, as a worker
     unpickles its first task), so the limit must be in the environment the fork server
-    starts with: setting it in the worker comes too late. Without it, every worker's matrix products (the NER model's) ran
-    on all cores and their threads fought: 9.9 instead of 22.3 docs/s with 2 workers on 2
-    cores (bench_batch.py --files 500, repair on, OPENBLAS_NUM_THREADS unset). The parent's
-    own environment is left as it was.
+    starts with: setting it in the worker comes too late. Without it, every worker's matrix
+    products (the NER model's) ran on all cores and their threads fought: 9.9 instead of
+    about 20 docs/s with 2 workers on 2 cores (bench_batch.py --files 500, repair on,
+    OPENBLAS_NUM_THREADS unset). The parent's own environment is left as it was.
     """
     from multiprocessing import forkserver
 

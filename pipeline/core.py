@@ -13,10 +13,8 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
-from bisect import bisect_left
 from functools import cache
 from importlib import resources
-from itertools import accumulate
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -25,6 +23,7 @@ from . import __version__
 from .errors import ChithiError
 from .registry import get_stage
 from .schema import DocumentRecord, Repair, Source, Span
+from .textmatch import overlap_test
 
 
 @cache
@@ -130,17 +129,11 @@ def _flag_repaired(record: DocumentRecord) -> None:
     """Mark every span that overlaps a repair, so a reviewer knows what to double-check."""
     if not record.repairs:
         return
-    edits = sorted((r.start, r.end) for r in record.repairs)
-    starts = [s for s, _ in edits]
-    reach = list(accumulate((e for _, e in edits), max))  # reach[k]: the furthest end of edits[:k + 1]
-
-    def overlaps(span: Span) -> bool:  # some edit starts before the span ends and ends after it starts
-        k = bisect_left(starts, span.end)
-        return k > 0 and reach[k - 1] > span.start
+    overlaps = overlap_test((r.start, r.end) for r in record.repairs)
 
     def walk(value) -> None:
         if isinstance(value, Span):
-            value.repaired = value.repaired or overlaps(value)
+            value.repaired = value.repaired or overlaps(value.start, value.end)
         if isinstance(value, BaseModel):
             for name in type(value).model_fields:
                 walk(getattr(value, name))

@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
 from datetime import date
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import accumulate
 
 
 def _fold_char(ch: str) -> str:
@@ -34,13 +37,13 @@ class _FoldTable(dict):
 _FOLD_TABLE = _FoldTable()
 
 
+WHOLE_TEXT = 1000  # characters from which a text is most likely a whole document
+
+
 def fold(text: str) -> str:
     """Diacritic-free lower-case copy of `text` with identical length and offsets (đ → d);
     one `str.translate`, so folding a whole document is cheap."""
     return text.translate(_FOLD_TABLE) if len(text) < WHOLE_TEXT else _fold_whole(text)
-
-
-WHOLE_TEXT = 1000  # characters from which a text is most likely a whole document
 
 
 @lru_cache(maxsize=8)
@@ -48,6 +51,20 @@ def _fold_whole(text: str) -> str:
     """`fold` of a document: the structure stages fold the same text seven or eight times
     (0.3 ms each for a plan of 10,000 characters), so the last few are kept."""
     return text.translate(_FOLD_TABLE)
+
+
+def overlap_test(spans: Iterable[tuple[int, int]]) -> Callable[[int, int], bool]:
+    """A test of whether [start, end) overlaps one of `spans`, by bisection: a garbled
+    document has thousands of repairs, and each of its lines or extracted spans is tested."""
+    ordered = sorted(spans)
+    starts = [start for start, _ in ordered]
+    reach = list(accumulate((end for _, end in ordered), max))  # reach[k]: the furthest end of ordered[:k + 1]
+
+    def overlaps(start: int, end: int) -> bool:
+        k = bisect_left(starts, end)  # ordered[:k] start before `end`; one of them must end after `start`
+        return k > 0 and reach[k - 1] > start
+
+    return overlaps
 
 
 # 'ĐẢNG CỘNG SẢN VIỆT NAM' as OCR may leave it, on folded text: 'PANG CONG SAN VIET NAM',

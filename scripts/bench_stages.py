@@ -7,7 +7,7 @@ Every sample is ingested, repaired and split once; then every stage listed in
 `pipeline/data/stages.json` runs over every document, in order, `--rounds` times (models are
 loaded by a first, untimed round; every round's texts differ by a last line, so nothing
 is reused from an earlier round; the loaded models are then frozen out of the garbage
-collector's walks, as in a batch worker, `pipeline.batch._settle_heap`). The table prints each stage's mean time per document and
+collector's walks, as in a batch worker, `pipeline.batch.settle_heap`). The table prints each stage's mean time per document and
 the total, in CPU time of this process (the machine is shared: wall-clock time would also
 count the other users' jobs); repair is not included (see scripts/bench_repair.py). With --distinct N the
 documents are N held-out corpus pieces (`bench_batch.make_distinct_inputs`) instead of the samples.
@@ -52,7 +52,7 @@ def main() -> None:
     parser.add_argument("--distinct", type=int, default=0, help="held-out corpus pieces instead of the samples")
     args = parser.parse_args()
 
-    from pipeline.batch import _settle_heap
+    from pipeline.batch import settle_heap
     from pipeline.core import document_stages
 
     if args.distinct:
@@ -65,7 +65,7 @@ def main() -> None:
     records = base_records(paths)
     names = list(document_stages())
     run_stages(records, names, {name: 0.0 for name in names}, 0)  # loads the models
-    _settle_heap()  # as a batch worker does after its warm-up: the collector leaves the models alone
+    settle_heap()  # as a batch worker does after its warm-up: the collector leaves the models alone
     timings = {name: 0.0 for name in names}
     for round_number in range(1, args.rounds + 1):
         run_stages(records, names, timings, round_number)

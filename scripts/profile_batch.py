@@ -89,9 +89,9 @@ def profile(paths: list[Path], out: Path, repair: bool, settle_heap: bool = True
     wrap(importlib.import_module("pipeline.core"), "_flag_repaired", "flag repaired spans")
     process(ingest_path(paths[0]), repair=repair)  # loads the models (the batch warm-up)
     if settle_heap:
-        from pipeline.batch import _settle_heap
+        from pipeline.batch import settle_heap
 
-        _settle_heap()  # as a batch worker does after its warm-up
+        settle_heap()  # as a batch worker does after its warm-up
     gc_seconds = _time_collections()
     TIMES.clear()
     WALL.clear()

@@ -28,16 +28,14 @@ from __future__ import annotations
 import json
 import os
 import re
-from bisect import bisect_left
 from dataclasses import replace
 from functools import cache
-from itertools import accumulate
 from pathlib import Path
 
 from ..errors import ChithiError
 from ..registry import get_stage, stage
 from ..schema import DocumentRecord, Mention, Span
-from ..textmatch import fold, load_data
+from ..textmatch import fold, load_data, overlap_test
 from . import agencies as agency_rules
 
 LABELS = ("AGENCY", "MARKET", "TARGET", "DEADLINE")
@@ -93,10 +91,8 @@ def lines_to_read(record: DocumentRecord, scope: str | None = None) -> list[tupl
     lines = text_lines(record.text)
     if scope == "all":
         return lines
-    repaired = sorted((r.start, r.end) for r in record.repairs if r.kind in NOISY_REPAIRS and r.confidence < SURE_REPAIR)
-    starts = [start for start, _ in repaired]
-    reach = list(accumulate((end for _, end in repaired), max))  # reach[k]: the furthest end of repaired[:k + 1]
-    return [(s, e) for s, e in lines if (k := bisect_left(starts, e)) and reach[k - 1] > s]
+    noisy = overlap_test((r.start, r.end) for r in record.repairs if r.kind in NOISY_REPAIRS and r.confidence < SURE_REPAIR)
+    return [(s, e) for s, e in lines if noisy(s, e)]
 
 
 # ------------------------------------------------------------------------ model
