@@ -33,6 +33,13 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 TIMES: dict[str, float] = defaultdict(float)  # CPU seconds of this process per step
 WALL: dict[str, float] = defaultdict(float)  # wall-clock seconds per step (I/O waits included)
+INNER: dict[str, float] = defaultdict(float)  # CPU seconds in model and compiled code, inside the steps
+INNER_CALLS = (  # (module, function, label): the code whose cost is set by a model, not by Python
+    ("pipeline.extractors.model", "predict", "NER model (spaCy tok2vec + NER on the lines read)"),
+    ("pipeline.lm_kernels", "decode", "language-model decoder (numba)"),
+    ("pipeline.garble_kernels", "search", "garble channel search (numba)"),
+)
+BUDGET_DOCS_PER_SECOND, BUDGET_CORES = 50, 2  # the throughput target of issue 6
 REPAIR_STEPS = ("_decode_legacy", "normalize", "line_stats", "_garble_edits_many", "restore_lines",
                 "_with_garbled_tokens", "merge_adjacent", "apply_edits")
 
@@ -58,6 +65,21 @@ def wrap(module, attribute: str, label: str) -> None:
     setattr(module, attribute, timed_call)
 
 
+def wrap_inner(module, attribute: str, label: str) -> None:
+    """Replace module.attribute by a version that adds its CPU time to INNER[label] (a part
+    of whatever step calls it)."""
+    original = getattr(module, attribute)
+
+    def timed_call(*args, **kwargs):
+        began = time.process_time()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            INNER[label] += time.process_time() - began
+
+    setattr(module, attribute, timed_call)
+
+
 def instrument() -> None:
     from pipeline import registry
     from pipeline.core import document_stages
@@ -67,6 +89,8 @@ def instrument() -> None:
         wrap(repair, step, f"repair: {step.strip('_')}")
     for name in document_stages():
         wrap_stage(registry, name)
+    for module, function, label in INNER_CALLS:
+        wrap_inner(importlib.import_module(module), function, label)
 
 
 def wrap_stage(registry, name: str) -> None:
@@ -95,6 +119,7 @@ def profile(paths: list[Path], out: Path, repair: bool, settle_heap: bool = True
     gc_seconds = _time_collections()
     TIMES.clear()
     WALL.clear()
+    INNER.clear()
     manifest, sink = Manifest(out / "manifest.sqlite"), JsonlAppender(out / "documents.jsonl")
     entries, documents = [], 0
     began, cpu_began = time.perf_counter(), time.process_time()
@@ -155,6 +180,17 @@ def report(documents: int, total: float, cpu_total: float, gc_seconds: float, fi
         print(f"| {name} | {1000 * seconds / documents:.2f} | {100 * seconds / cpu_total:.1f} % "
               f"| {1000 * WALL[name] / documents:.2f} |")
     print(f"| **total** | **{1000 * cpu_total / documents:.1f}** | | **{1000 * total / documents:.1f}** |")
+    budget = 1000 * BUDGET_CORES / BUDGET_DOCS_PER_SECOND
+    inner = sum(INNER.values())
+    print(f"\nInside the steps above, the code whose cost the models set (CPU ms / document), against the "
+          f"{budget:.0f} ms a document may take in all for {BUDGET_DOCS_PER_SECOND} docs/s on {BUDGET_CORES} cores:\n")
+    print("| model or compiled code | CPU ms / document | share of the budget |")
+    print("|---|---:|---:|")
+    for name, seconds in sorted(INNER.items(), key=lambda kv: -kv[1]):
+        print(f"| {name} | {1000 * seconds / documents:.2f} | {100 * seconds / documents * 1000 / budget:.0f} % |")
+    print(f"| **all of them** | **{1000 * inner / documents:.1f}** | **{100 * inner / documents * 1000 / budget:.0f} %** |")
+    print(f"| everything else (Python) | {1000 * (cpu_total - inner) / documents:.1f} | "
+          f"{100 * (cpu_total - inner) / documents * 1000 / budget:.0f} % |")
     print(f"\nGarbage collector (inside the steps above): {1000 * gc_seconds / documents:.2f} ms / document "
           f"({100 * gc_seconds / total:.1f} % of the wall time)")
     print(f"Parquet tables at the end (once per run): {parquet:.2f} CPU s, {parquet_wall:.2f} s wall "
