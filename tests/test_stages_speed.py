@@ -94,3 +94,51 @@ def test_whole_text_syllables_are_a_fresh_list(texts):
     assert gazetteer.syllables(texts[0])
     part = gazetteer.syllables(texts[0], 10, 200)
     assert [tuple(s) for s in part] == [(m.group(), m.start(), m.end()) for m in gazetteer.SYLLABLE.finditer(texts[0], 10, 200)]
+
+
+def test_syllables_built_in_c_are_the_plain_named_tuples(texts):
+    for text in texts:
+        sylls = gazetteer.syllables(text)
+        plain = [gazetteer.Syllable(m.group(), m.start(), m.end()) for m in gazetteer.SYLLABLE.finditer(text)]
+        assert sylls == plain and all(type(s) is gazetteer.Syllable for s in sylls)
+        assert gazetteer.keys_of(sylls) == [s.key for s in sylls]
+        assert gazetteer.capitalised_of(sylls) == [s.capitalised for s in sylls]
+
+
+def _plain_words_of(text, abbreviations, loose):
+    """agencies._words_of as first written: a Word(...) call and a search per word."""
+    import re
+
+    pattern = agencies._token_pattern(tuple(sorted(abbreviations, key=len, reverse=True)))
+    words, previous_end = [], 0
+    for m in pattern.finditer(text):
+        token = m.group()
+        if token in agencies._DASHES:
+            continue
+        breaks = text.find("\n", previous_end, m.start()) != -1 and \
+            agencies._BLANK_LINE.search(text, previous_end, m.start()) is not None
+        previous_end = m.end()
+        if m.group("abbr"):
+            for part in re.findall(r"\w+|[^\w\s]", abbreviations[token]):
+                if part not in agencies._DASHES:
+                    norm = agencies.strip_marks(agencies.fold(part)) if loose else agencies.fold(part)
+                    words.append(agencies.Word(norm, m.start(), m.end(), part[0].isupper(), part, breaks))
+                    breaks = False
+            continue
+        norm = "và" if token == "&" else agencies.fold(token)
+        norm = agencies.strip_marks(norm) if loose else norm
+        words.append(agencies.Word(norm, m.start(), m.end(), token[0].isupper(), token, breaks))
+    return words
+
+
+@pytest.mark.parametrize("loose", [False, True])
+def test_words_of_gives_the_plain_loops_words(texts, loose):
+    abbreviations = agencies.gazetteer(loose).abbreviations
+    expanded = breaks = 0
+    for text in texts:
+        words = agencies._words_of(text, abbreviations, loose)
+        assert words == _plain_words_of(text, abbreviations, loose)
+        assert all(type(w) is agencies.Word for w in words)
+        expanded += sum(w.surface != text[w.start:w.end] for w in words)
+        breaks += sum(w.breaks for w in words)
+    assert expanded > 10 and breaks > 10  # the samples write UBND, HĐND… and have paragraphs

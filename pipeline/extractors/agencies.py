@@ -70,27 +70,32 @@ class Word(NamedTuple):
     breaks: bool = False  # a blank line separates this word from the one before
 
 
+_new_word = tuple.__new__  # Word's own __new__ is a Python function; this builds the same tuple in C
+
+
 def _words_of(text: str, abbreviations: dict[str, str], loose: bool = False) -> list[Word]:
     """Words with offsets; abbreviations become the words of their expansion."""
     pattern = _token_pattern(tuple(sorted(abbreviations, key=len, reverse=True)))
     words, previous_end = [], 0
+    append, find = words.append, text.find  # a document has thousands of words: the loop is kept lean
     for m in pattern.finditer(text):
         token = m.group()
         if token in _DASHES:
             continue
-        gap_has_line_break = text.find("\n", previous_end, m.start()) != -1
-        breaks = gap_has_line_break and _BLANK_LINE.search(text, previous_end, m.start()) is not None
-        previous_end = m.end()
-        if m.group("abbr"):
+        start, end = m.span()
+        breaks = find("\n", previous_end, start) != -1 and _BLANK_LINE.search(text, previous_end, start) is not None
+        previous_end = end
+        if m.lastgroup:  # the only named group: an abbreviation, read as the words of its expansion
             for part in re.findall(r"\w+|[^\w\s]", abbreviations[token]):
                 if part not in _DASHES:
                     norm = strip_marks(fold(part)) if loose else fold(part)
-                    words.append(Word(norm, m.start(), m.end(), part[0].isupper(), part, breaks))
+                    append(_new_word(Word, (norm, start, end, part[0].isupper(), part, breaks)))
                     breaks = False
             continue
         norm = "và" if token == "&" else fold(token)
-        norm = strip_marks(norm) if loose else norm
-        words.append(Word(norm, m.start(), m.end(), token[0].isupper(), token, breaks))
+        if loose:
+            norm = strip_marks(norm)
+        append(_new_word(Word, (norm, start, end, token[0].isupper(), token, breaks)))
     return words
 
 

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from operator import itemgetter
 from importlib import resources
 from typing import NamedTuple
 
@@ -67,7 +68,22 @@ def _all_syllables(text: str) -> tuple[Syllable, ...]:
 
 
 def _cut(text: str, start: int, end: int) -> list[Syllable]:
-    return [Syllable(m.group(), m.start(), m.end()) for m in SYLLABLE.finditer(text, start, end)]
+    return [_new_syllable(Syllable, (m.group(), *m.span())) for m in SYLLABLE.finditer(text, start, end)]
+
+
+_new_syllable = tuple.__new__  # Syllable's own __new__ is a Python function; this builds the same tuple in C
+_TEXT = itemgetter(0)
+
+
+def keys_of(sylls: list[Syllable]) -> list[str]:
+    """The `key` of each syllable (the same list as `[s.key for s in sylls]`, without a
+    Python call per syllable)."""
+    return list(map(_syllable_key, map(_TEXT, sylls)))
+
+
+def capitalised_of(sylls: list[Syllable]) -> list[bool]:
+    """`capitalised` of each syllable."""
+    return [text[:1].isupper() for text in map(_TEXT, sylls)]
 
 
 def phrase_key(phrase: str) -> tuple[str, ...]:
@@ -110,7 +126,7 @@ class PhraseMatcher:
         Syllables of a phrase must be separated only by spaces, hyphens, commas or
         brackets as in the phrase itself; a line break between them is allowed too.
         """
-        keys = [s.key for s in sylls]
+        keys = keys_of(sylls)
         firsts = self._firsts
         found, i = [], 0
         while i < len(sylls):

@@ -30,7 +30,8 @@ from rapidfuzz.distance import Levenshtein
 from ..registry import stage
 from ..schema import DocumentRecord, Market, Mention
 from ..textmatch import fold as unaccent  # 'Quốc' → 'quoc', 'Đức' → 'duc'
-from .gazetteer import Match, PhraseMatcher, Syllable, fold, joined, load_table, phrase_key, syllables
+from .gazetteer import (Match, PhraseMatcher, Syllable, capitalised_of, fold, joined, keys_of, load_table, phrase_key,
+                        syllables)
 
 GOLD_KEY: tuple[str, ...] = ("kind", "code", "name")
 
@@ -100,7 +101,7 @@ def _fuzzy_matches(text: str, sylls: list[Syllable], exact: list[Match]) -> list
     taken = {i for m in exact for i in range(m.first, m.last + 1)}
     by_length = _unaccented_variants()
     lengths, choices = sorted(by_length, reverse=True), {n: list(v) for n, v in by_length.items()}
-    capitalised = [s.capitalised for s in sylls]
+    capitalised = capitalised_of(sylls)
     found, i = [], 0
     while i < len(sylls):
         if not capitalised[i]:  # every window must start capitalised
@@ -215,7 +216,7 @@ def _confidence(match: Match, sylls: list[Syllable], triggers: frozenset[str]) -
 # ----------------------------------------------------------------------- criteria
 def _criterion_markets(text: str, sylls: list[Syllable]) -> list[Market]:
     nouns, window, cues = _criteria()
-    keys = [s.key for s in sylls]
+    keys = keys_of(sylls)
     found: dict[str, Market] = {}
     first_words = {n[0] for n in nouns if n}
     for i in range(len(sylls)):
