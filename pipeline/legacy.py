@@ -144,11 +144,11 @@ def _decode_lines(lines: list[str], encoding: str, scores: dict[int, float]) -> 
     gain = 0.0
     previous = ""  # the last line with text
     for index, line in enumerate(lines):
-        before, previous = previous, line if line.strip() else previous
+        line_before, previous = previous, line if line.strip() else previous
         if line.isascii() or UNICODE_ONLY_LETTER.search(line):
             out.append(None)  # legacy fonts only produce Latin-1 codes; real Unicode letters mean Unicode
             continue
-        decoded = decoder(line, _ends_sentence(before))  # only for the lines decoded: it reads every character
+        decoded = decoder(line, _ends_sentence(line_before))  # only for the lines decoded: it reads every character
         before = scores.get(index)
         if before is None:
             before = scores[index] = _score(line)

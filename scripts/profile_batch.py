@@ -11,6 +11,11 @@ the lines; and at the end build the Parquet tables. Each step is timed with
 `time.process_time` around the public function that does it (the repair stage is split into
 its own steps by timing the functions it calls), so the rows add up to the whole.
 
+A second table times, inside those steps, the code whose cost a model sets: the NER's
+`predict`, the language-model decoder and the garble channel search (both compiled with
+numba). It sets their sum against the 40 CPU ms a document may take for 50 docs/s on two
+cores (issue 6's target), and the rest, Python, beside it.
+
 Inputs: the five samples replicated with a copy line (as `bench_batch.py` does), or with
 --distinct the held-out corpus documents of `bench_batch.py --distinct` (no two alike).
 The first file is run once untimed to load the models, as the batch warm-up does.
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pickle
 import sys
 import tempfile
@@ -219,4 +225,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # One BLAS thread, as a batch worker has (pipeline.batch._start_fork_server); set before
+    # numpy is first imported. Otherwise the NER's idle BLAS threads add to the CPU times.
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
     main()

@@ -13,8 +13,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from operator import itemgetter
 from importlib import resources
+from operator import itemgetter
 from typing import NamedTuple
 
 SYLLABLE = re.compile(r"[^\W_]+", re.UNICODE)
