@@ -227,6 +227,7 @@ def main() -> None:
 if __name__ == "__main__":
     # One BLAS thread, as a batch worker has (pipeline.batch._start_fork_server); set before
     # numpy is first imported. Otherwise the NER's idle BLAS threads add to the CPU times.
+    # These are pipeline.batch.BLAS_THREAD_VARIABLES, written out: importing pipeline imports numpy.
     for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(variable, "1")
     main()
