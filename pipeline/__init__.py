@@ -9,36 +9,45 @@ The Python API mirrors the command line:
     >>> pipeline.repair("Thuc hien Chi thi so 20").text
     'Thực hiện Chỉ thị số 20'
 
-Models load lazily, on first use.
+The stages are subpackages, in the order data flows: `ingest` → `repair` → `structure`
+→ `extract` → `compare`, and `batch` for archives. `pipeline.extract`, `pipeline.repair`
+and `pipeline.compare` are those packages, and calling one runs its main function
+(pipeline/_callable.py). Nothing is imported or loaded until it is used: `import pipeline`
+is cheap, and models load on first use.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["__version__", "extract", "repair", "compare"]
+__version__ = "0.2.0"
 
-# The stage modules `pipeline/repair.py` and `pipeline/compare.py` share their names with the
-# API functions below. Python binds a package attribute to a submodule when it first loads
-# it, which would replace the function; loading them here, before the functions are
-# defined, keeps `pipeline.repair` and `pipeline.compare` callable. (Both modules are light:
-# their models load lazily, on first use.)
-from . import compare as _compare_module  # noqa: E402
-from . import repair as _repair_module  # noqa: E402
+__all__ = [
+    "__version__", "extract", "repair", "compare", "to_spacy", "Document", "ChithiError",
+    "DocumentRecord", "Source", "PageInfo", "DocumentInfo", "Issuer", "Signer", "Recipient", "Span", "Mention",
+    "Reference", "Section", "Repair", "Repaired", "Market", "Target", "Check", "Agency", "Task", "Deadline",
+    "Funding", "Comparison", "ProvisionResult", "Evidence", "Addition", "ComparisonSummary", "ErrorRecord",
+]
+# Where each name of __all__ is defined; a stage package ("pipeline.repair") is the name itself.
+_SOURCES = {
+    "extract": "pipeline.extract", "repair": "pipeline.repair", "compare": "pipeline.compare",
+    "to_spacy": "pipeline.spacy_export", "Document": "pipeline.document", "ChithiError": "pipeline.errors",
+}
+
+if TYPE_CHECKING:  # for type checkers and editors; at run time the names load lazily
+    from .document import Document
+    from .errors import ChithiError
+    from .schema import (Addition, Agency, Check, Comparison, ComparisonSummary, Deadline, DocumentInfo,
+                         DocumentRecord, ErrorRecord, Evidence, Funding, Issuer, Market, Mention, PageInfo,
+                         ProvisionResult, Recipient, Reference, Repair, Repaired, Section, Signer, Source, Span,
+                         Target, Task)
+    from .spacy_export import to_spacy
 
 
-def extract(source, **kwargs):
-    """Run the pipeline on a path or a text; returns a list of `DocumentRecord`, one per document."""
-    from .core import extract as _extract
-
-    return _extract(source, **kwargs)
-
-
-def repair(text: str):
-    """Repair a text (normalisation, legacy encodings, diacritics, OCR garble); returns `Repaired`."""
-    return _repair_module.repair(text)
-
-
-def compare(plan, against: str = "directive-20", **kwargs):
-    """Compare a plan (path, text or DocumentRecord) with Directive 20 or another plan."""
-    return _compare_module.compare(plan, against=against, **kwargs)
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module 'pipeline' has no attribute {name!r}")
+    module = _SOURCES.get(name, "pipeline.schema")
+    loaded = importlib.import_module(module)
+    return loaded if module == f"pipeline.{name}" else getattr(loaded, name)

@@ -1,68 +1,125 @@
-"""The `chithi` command: a thin layer that parses arguments and calls the library."""
+"""The `chithi` command: a thin layer that parses arguments and calls the library.
+
+Help and messages are in English: the command line serves researchers and engineers who
+script chithi and search its messages; compliance staff use the Vietnamese reports (and
+the web workbench). Every failure is one line on stderr naming the file and the problem,
+and the exit code says what kind of failure it was (EXIT_CODES, also in `--help`).
+"""
 
 from __future__ import annotations
 
+import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import IO, Optional
 
 import typer
 
+from . import __version__
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_INPUT, EXIT_OUTPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 70, 130
+EXIT_CODES = {
+    EXIT_OK: "success",
+    EXIT_CHECK_FAILED: "a check failed (`schema --check`: the files are out of date)",
+    EXIT_USAGE: "usage error: bad options or arguments, or no input found",
+    EXIT_INPUT: "one or more inputs could not be read or processed (each named on stderr; batch: errors.jsonl)",
+    EXIT_OUTPUT: "the output could not be written",
+    EXIT_INTERNAL: "internal error: a bug in chithi (please report it with the message)",
+    EXIT_INTERRUPTED: "interrupted (batch: rerun with --resume)",
+}
+_EPILOG = "Exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items()) + "."
+
+log = logging.getLogger("chithi")
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
-    help="chithi: văn bản chỉ đạo, kế hoạch tiếng Việt → JSON có cấu trúc, gắn vị trí trong văn bản.",
+    help="chithi: Vietnamese directive and plan documents → structured JSON, every item grounded in the text.",
+    epilog=_EPILOG,
 )
 
-EXIT_INPUT_ERROR = 2
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"chithi {__version__}")
+        raise typer.Exit()
 
 
-def fail(message: str, code: int = EXIT_INPUT_ERROR) -> None:
+@app.callback()
+def main_options(
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Only errors on stderr."),
+    verbose: bool = typer.Option(False, "-v", "--verbose", help="Also debugging details on stderr."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """chithi: Vietnamese directive and plan documents → structured JSON, every item grounded in the text."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("chithi: %(message)s"))
+    log.handlers[:] = [handler]
+    log.propagate = False
+    log.setLevel(logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO)
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> None:
     """One clear line on stderr, no traceback."""
-    typer.echo(f"chithi: {message}", err=True)
+    log.error(message)
     raise typer.Exit(code)
 
 
-def _open_out(output: Optional[Path]):
-    if output is None:
-        return sys.stdout
-    output.parent.mkdir(parents=True, exist_ok=True)
-    return output.open("w", encoding="utf-8")
+@contextmanager
+def _output(path: Optional[Path]) -> Iterator[IO[str]]:
+    """Standard output, or the file `path` (its folder made); an unwritable place is one line, exit 4."""
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("w", encoding="utf-8")
+    except OSError as err:
+        fail(f"{path}: cannot write the output ({err.strerror or err})", EXIT_OUTPUT)
+    with handle:
+        yield handle
+
+
+def _read_stdin() -> str:
+    from .ingest.plaintext import decode_text
+
+    text, _ = decode_text(sys.stdin.buffer.read(), "<stdin>")
+    return text
 
 
 @app.command()
 def extract(
-    files: list[Path] = typer.Argument(..., help="Input files: .txt .md .docx .pdf .png .jpg .tif …"),
+    files: list[str] = typer.Argument(..., help="Input files (.txt .md .docx .pdf .png .jpg .tif …), or - for standard input."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write JSON Lines here instead of stdout."),
     no_repair: bool = typer.Option(False, "--no-repair", help="Skip the repair stage (normalisation only)."),
+    no_model: bool = typer.Option(False, "--no-model", help="Rules only: leave out the NER model."),
     pretty: bool = typer.Option(False, "--pretty", help="Indented JSON (one object per document, not JSONL)."),
 ) -> None:
     """Extract one JSON object per document (JSON Lines) from each file."""
-    from .core import extract as run_extract
     from .errors import ChithiError
+    from .runner import extract as run_extract
 
     failures = 0
-    out = _open_out(output)
-    try:
-        for path in files:
+    with _output(output) as out:
+        for name in files:
             try:
-                records = run_extract(path, repair=not no_repair, progress=sys.stderr.isatty())
+                source = _read_stdin() if name == "-" else Path(name)
+                records = run_extract(source, repair=not no_repair, model=not no_model, progress=sys.stderr.isatty())
             except ChithiError as err:
-                typer.echo(f"chithi: {err}", err=True)
+                log.error(str(err))
                 failures += 1
                 continue
             except Exception as err:  # a bug must still name the file, not dump a traceback
-                typer.echo(f"chithi: {path}: internal error ({type(err).__name__}: {err})", err=True)
+                log.error(f"{name}: internal error ({type(err).__name__}: {err})")
+                log.debug("traceback", exc_info=True)
                 failures += 1
                 continue
             for record in records:
                 out.write(record.model_dump_json(indent=2 if pretty else None) + "\n")
             out.flush()
-    finally:
-        if out is not sys.stdout:
-            out.close()
     if failures:
-        raise typer.Exit(EXIT_INPUT_ERROR)
+        raise typer.Exit(EXIT_INPUT)
 
 
 @app.command()
@@ -72,14 +129,14 @@ def repair(
 ) -> None:
     """Print the repaired text of a file (or of standard input)."""
     from .errors import ChithiError
-    from .ingest import ingest_path, ingest_text
+    from .ingest import ingest_path
     from .repair import repair as run_repair
 
     try:
-        ingested = ingest_text(sys.stdin.read()) if file == "-" else ingest_path(Path(file))
+        text = _read_stdin() if file == "-" else ingest_path(Path(file)).text
     except ChithiError as err:
-        fail(str(err))
-    fixed = run_repair(ingested.text)
+        fail(str(err), EXIT_INPUT)
+    fixed = run_repair(text)
     sys.stdout.write(fixed.text)
     if not fixed.text.endswith("\n"):
         sys.stdout.write("\n")
@@ -91,10 +148,10 @@ def repair(
 @app.command()
 def schema(
     out_dir: Path = typer.Option(Path("schemas"), "-o", "--out-dir", help="Folder for the JSON Schema files."),
-    check: bool = typer.Option(False, "--check", help="Only check that the files are up to date."),
+    check: bool = typer.Option(False, "--check", help="Only check that the files are up to date (exit 1 if not)."),
 ) -> None:
     """Write (or check) the published JSON Schema generated from the pydantic models."""
-    from .export import schema_files
+    from .schema import schema_files
 
     stale = []
     for name, content in schema_files().items():
@@ -102,38 +159,43 @@ def schema(
         if check:
             if not path.exists() or path.read_text("utf-8") != content:
                 stale.append(str(path))
-        else:
+            continue
+        try:
             out_dir.mkdir(parents=True, exist_ok=True)
             path.write_text(content, "utf-8")
-            typer.echo(f"wrote {path}", err=True)
+        except OSError as err:
+            fail(f"{path}: cannot write ({err.strerror or err})", EXIT_OUTPUT)
+        log.info(f"wrote {path}")
     if stale:
-        fail("schema files out of date: " + ", ".join(stale) + " (run: chithi schema)", 1)
+        fail("schema files out of date: " + ", ".join(stale) + " (run: chithi schema)", EXIT_CHECK_FAILED)
 
 
 @app.command()
 def compare(
-    file: Path = typer.Argument(..., help="The local plan to check."),
+    file: str = typer.Argument(..., help="The local plan to check, or - for standard input."),
     against: str = typer.Option("directive-20", "--against", help="A reference id (directive-20) or another plan's file."),
     fmt: str = typer.Option("json", "--format", help="json, md or html."),
     output: Optional[Path] = typer.Option(None, "-o", "--output"),
 ) -> None:
     """Compare a local plan with Directive 20-CT/TW (or with the plan it implements)."""
-    from .compare import compare as run_compare, render
+    from .compare import render
     from .errors import ChithiError
+    from .runner import compare as run_compare
 
     if fmt not in {"json", "md", "html"}:
         fail(f"--format must be json, md or html, not {fmt!r}")
     try:
-        report = render(run_compare(file, against=against), fmt)
+        plan = _read_stdin() if file == "-" else Path(file)
+        report = render(run_compare(plan, against=against), fmt)
     except ChithiError as err:
-        fail(str(err))
+        fail(str(err), EXIT_INPUT)
     except Exception as err:  # a bug must still name the file, not dump a traceback
-        fail(f"{file}: internal error while comparing ({type(err).__name__}: {err})")
-    out = _open_out(output)
-    out.write(report)
-    if out is not sys.stdout:
-        out.close()
-        typer.echo(f"wrote {output}", err=True)
+        log.debug("traceback", exc_info=True)
+        fail(f"{file}: internal error while comparing ({type(err).__name__}: {err})", EXIT_INTERNAL)
+    with _output(output) as out:
+        out.write(report)
+    if output is not None:
+        log.info(f"wrote {output}")
 
 
 @app.command()
@@ -149,16 +211,13 @@ def batch(
     no_parquet: bool = typer.Option(False, "--no-parquet", help="Write JSON Lines only."),
     max_file_mb: float = typer.Option(25.0, "--max-file-mb", help="Larger files are reported as errors."),
 ) -> None:
-    """Process an archive: progress, resume, per-file error isolation, JSONL and Parquet.
-
-    Exit code: 0 all files succeeded, 3 some failed (see OUT_DIR/errors.jsonl), 2 usage error,
-    130 interrupted (rerun with --resume).
-    """
+    """Process an archive: progress, resume, per-file error isolation, JSONL and Parquet."""
     from .batch import run_batch
 
     code = run_batch(
         inputs, out_dir, workers=workers, engine=engine, ray_address=ray_address, resume=resume,
         compare_with=compare_with, repair=not no_repair, parquet=not no_parquet, max_file_mb=max_file_mb,
+        show_progress=log.isEnabledFor(logging.INFO),
     )
     raise typer.Exit(code)
 

@@ -7,6 +7,7 @@ are character offsets into `DocumentRecord.text`, so `text[start:end]` is the me
 
 from __future__ import annotations
 
+import json
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -129,6 +130,14 @@ class Repair(Span):
     original: str = Field(description="Text before repair.")
     replacement: str = Field(description="Text after repair: equals text[start:end].")
     confidence: float = Field(ge=0, le=1)
+
+
+class Repaired(Model):
+    """What `pipeline.repair(text)` returns: the repaired text and every change made to it."""
+
+    text: str
+    repairs: list[Repair] = Field(default_factory=list)
+    legacy_encoding: str | None = Field(default=None, description="TCVN3 or VNI when the text was converted.")
 
 
 # ----------------------------------------------------------------------- extractors
@@ -288,3 +297,19 @@ class ErrorRecord(Model):
     stage: str
     error: str = Field(description="Error class name.")
     message: str
+
+
+# ------------------------------------------------------------------------ JSON Schema
+SCHEMA_MODELS: dict[str, type[Model]] = {
+    "document.schema.json": DocumentRecord,
+    "comparison.schema.json": Comparison,
+    "error.schema.json": ErrorRecord,
+}
+
+
+def schema_files() -> dict[str, str]:
+    """File name → JSON Schema text for each published model (what `chithi schema` writes)."""
+    return {
+        name: json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2) + "\n"
+        for name, model in SCHEMA_MODELS.items()
+    }

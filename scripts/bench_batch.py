@@ -63,7 +63,7 @@ def make_text_inputs(folder: Path, count: int) -> list[Path]:
 
 def make_distinct_inputs(folder: Path, count: int, garbled_every: int = 5) -> list[Path]:
     """`count` distinct held-out corpus pieces as .txt; every `garbled_every`-th one stripped of marks."""
-    from pipeline.vietnamese import strip_diacritics
+    from pipeline.text.vietnamese import strip_diacritics
 
     size = sum(len(p.read_text("utf-8")) for p in _samples()) // len(_samples())
     pieces = [piece for text in held_out_texts() for piece in cut_at_lines(text, size)]
@@ -104,7 +104,7 @@ def cut_at_lines(text: str, size: int) -> list[str]:
 
 
 def syllable_count(paths: list[Path]) -> int:
-    from pipeline.vietnamese import tokenize
+    from pipeline.text.vietnamese import tokenize
 
     return sum(1 for path in paths for tok in tokenize(path.read_text("utf-8")) if tok.kind == "word")
 

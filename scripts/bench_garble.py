@@ -16,20 +16,20 @@ import argparse
 import time
 from pathlib import Path
 
-from pipeline import garble
-from pipeline.normalize import normalize
+from pipeline.repair import channel, garble, garbled_codes
+from pipeline.repair.normalize import normalize
 from pipeline.repair import repair
-from pipeline.vietnamese import tokenize
+from pipeline.text.vietnamese import tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ("000", "002")
 
 
 def _clear_caches() -> None:
-    garble.syllable_candidates.cache_clear()
+    channel.syllable_candidates.cache_clear()
     garble._core_candidates.cache_clear()
-    garble.repair_code.cache_clear()
-    garble._read_as.cache_clear()
+    garbled_codes.repair_code.cache_clear()
+    garbled_codes._read_as.cache_clear()
     garble._read_as_itself.cache_clear()
 
 

@@ -25,15 +25,15 @@ CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 t0, c0 = time.perf_counter(), time.process_time()
-import pipeline.lm as L
+import pipeline.repair.lm as L
 model = L.LanguageModel.load(Path(sys.argv[1]))
 model.candidates("a")
 load, load_cpu = time.perf_counter() - t0, time.process_time() - c0
 L.get_lm = lambda: model
-from pipeline.diacritics import restore_lines
-from pipeline.normalize import normalize
+from pipeline.repair.diacritics import restore_lines
+from pipeline.repair.normalize import normalize
 from pipeline.repair import repair
-from pipeline.vietnamese import strip_diacritics, tokenize
+from pipeline.text.vietnamese import strip_diacritics, tokenize
 gold = "\n".join(normalize(next(Path("corpus/samples").glob(f"{n}_*.txt")).read_text()) for n in ("001", "003", "004"))
 stripped = strip_diacritics(gold)
 n = sum(1 for t in tokenize(gold) if t.kind == "word")

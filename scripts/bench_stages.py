@@ -26,23 +26,25 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def base_records(paths: list[Path]):
     """The records as they enter the document stages: repaired, split, nothing extracted."""
-    from pipeline.core import process
+    from pipeline.runner import process
     from pipeline.ingest import ingest_path
 
     return [r for path in paths for r in process(ingest_path(path), stages=[])]
 
 
-def run_stages(records, names: list[str], timings: dict[str, float], round_number: int) -> None:
+def time_stages(records, names: list[str], timings: dict[str, float], round_number: int) -> None:
     """One pass; each round's texts end in their own copy line, so that no stage can reuse
     what it computed for the same text in an earlier round (as in scripts/bench_batch.py)."""
+    from pipeline.document import Document
     from pipeline.registry import get_stage
 
     for base in records:
         record = base.model_copy(deep=True)
         record.text += f"\n\nBản sao số {round_number}.\n"
+        doc = Document(record)
         for name in names:
             began = time.process_time()
-            record = get_stage(name)(record)
+            get_stage(name).run(doc)
             timings[name] += time.process_time() - began
 
 
@@ -52,8 +54,8 @@ def main() -> None:
     parser.add_argument("--distinct", type=int, default=0, help="held-out corpus pieces instead of the samples")
     args = parser.parse_args()
 
-    from pipeline.batch import settle_heap
-    from pipeline.core import document_stages
+    from pipeline.batch.work import settle_heap
+    from pipeline.runner import document_stages
 
     if args.distinct:
         sys.path.insert(0, str(ROOT / "scripts"))
@@ -63,12 +65,12 @@ def main() -> None:
     else:
         paths = sorted((ROOT / "corpus" / "samples").glob("00[0-4]_*.txt"))
     records = base_records(paths)
-    names = list(document_stages())
-    run_stages(records, names, {name: 0.0 for name in names}, 0)  # loads the models
+    names = [stage.name for stage in document_stages()]
+    time_stages(records, names, {name: 0.0 for name in names}, 0)  # loads the models
     settle_heap()  # as a batch worker does after its warm-up: the collector leaves the models alone
     timings = {name: 0.0 for name in names}
     for round_number in range(1, args.rounds + 1):
-        run_stages(records, names, timings, round_number)
+        time_stages(records, names, timings, round_number)
 
     runs = args.rounds * len(records)
     print(f"{len(records)} documents from {len(paths)} {'distinct' if args.distinct else 'sample'} files, "

@@ -25,7 +25,7 @@
     dev copies keep their clean line, to score rules and model on noise they never saw).
 
 Spans are labelled AGENCY, MARKET, TARGET, DEADLINE on the syllable tokens of
-`pipeline.extractors.model.syllable_doc`.
+`pipeline.extract.ner.syllable_doc`.
 """
 
 from __future__ import annotations
@@ -48,11 +48,12 @@ sys.path.insert(0, str(ROOT))
 import spacy  # noqa: E402
 from spacy.tokens import DocBin, Span  # noqa: E402
 
-from pipeline.core import document_stages, extract  # noqa: E402
+from pipeline.runner import document_stages, run_stages  # noqa: E402
+from pipeline.document import Document  # noqa: E402
 from pipeline.registry import get_stage  # noqa: E402
-from pipeline.schema import DocumentRecord, Source  # noqa: E402
-from pipeline.extractors.model import rule_spans, syllable_doc, syllable_tokens, token_range  # noqa: E402
-from pipeline.vietnamese import parse, strip_diacritics, syllables  # noqa: E402
+from pipeline.schema import DocumentRecord  # noqa: E402
+from pipeline.extract.ner import rule_spans, syllable_doc, syllable_tokens, token_range  # noqa: E402
+from pipeline.text.vietnamese import parse, strip_diacritics, syllables  # noqa: E402
 
 CORPORA = Path("/work/shared/corpora/legal")
 CHANNEL = ROOT / "models" / "channel" / "channel.json"
@@ -250,9 +251,9 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 
 def sample_docs(nlp, prefix: str) -> list:
     (path,) = SAMPLES.glob(f"{prefix}_*.txt")
-    stages = [s for s in document_stages() if s != "model"]
+    stages = [s.name for s in document_stages(model=False)]
     docs = []
-    for record in extract(path, stages=stages):
+    for record in run_stages(path, stages=stages):
         spans = gold_checked_spans(prefix, record.source.index, record)
         rejected = gold_rejected_spans(prefix, record.source.index, record)
         for start, end in paragraphs(record.text):
@@ -281,10 +282,10 @@ def corpus_lines(rng: random.Random, per_record: int):
 
 
 def rule_tagged(text: str) -> list[tuple[int, int, str]]:
-    record = DocumentRecord(source=Source(path=None, sha256="", format="text"), text=text)
+    doc = Document.from_text(text)
     for name in RULE_STAGES:
-        record = get_stage(name)(record)
-    return rule_spans(record)
+        get_stage(name).run(doc)
+    return rule_spans(doc.record)
 
 
 def silver_docs(nlp, wanted: int, negative_share: float, per_record: int, seed: int):

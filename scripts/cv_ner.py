@@ -44,12 +44,13 @@ import spacy  # noqa: E402
 from evaluate import key_of, prf, score  # noqa: E402
 from train_ner import DATA, DEPTH, PREFIXES, WIDTH, blank, examples, read, train, training_docs  # noqa: E402
 
-from pipeline.core import document_stages, extract  # noqa: E402
-from pipeline.extractors import model as model_stage  # noqa: E402
-from pipeline.extractors.agencies import GOLD_KEY as AGENCY_KEY, name_key  # noqa: E402
-from pipeline.extractors.markets import GOLD_KEY as MARKET_KEY  # noqa: E402
+from pipeline.runner import document_stages, run_stages  # noqa: E402
+from pipeline.document import Document  # noqa: E402
+from pipeline.extract import ner as model_stage  # noqa: E402
+from pipeline.extract.agencies import GOLD_KEY as AGENCY_KEY, name_key  # noqa: E402
+from pipeline.extract.markets import GOLD_KEY as MARKET_KEY  # noqa: E402
 from pipeline.registry import get_stage  # noqa: E402
-from pipeline.schema import DocumentRecord, Source  # noqa: E402
+from pipeline.schema import DocumentRecord  # noqa: E402
 
 SAMPLES = ROOT / "corpus" / "samples"
 GOLD = ROOT / "corpus" / "gold"
@@ -110,14 +111,14 @@ def merged(records, predictions, scope: str, threshold: float):
     for record, spans in zip(records, predictions):
         lines = model_stage.lines_to_read(record, scope)
         kept = [(s, e, label) for s, e, label in spans if any(a <= s and e <= b for a, b in lines)]
-        out.append(model_stage.apply(record.model_copy(deep=True), None, calib, spans=kept))
+        out.append(model_stage.apply(Document(record.model_copy(deep=True)), None, calib, spans=kept))
     return out
 
 
 def fold_result(prefix: str, nlp, data: Path, dev_data: Path) -> dict:
     held = read(nlp, data / "samples" / f"{prefix}.spacy")
     (path,) = SAMPLES.glob(f"{prefix}_*.txt")
-    rules = extract(path, stages=[s for s in document_stages() if s != "model"])
+    rules = run_stages(path, stages=[s.name for s in document_stages(model=False)])
     predictions = [model_stage.predict(nlp, r.text) for r in rules]
     counts = {("rules", None, f): score(gold_counter(prefix, f), predicted_counter(rules, f)) for f in FIELDS}
     for scope in SCOPES:
@@ -178,7 +179,7 @@ def dev_counts(lines, threshold: float | None) -> tuple:
     for truth, record, spans in lines:
         if threshold is not None:
             calib = {"match_threshold": {"AGENCY": threshold, "MARKET": threshold}}
-            record = model_stage.apply(record.model_copy(deep=True), None, calib, spans=spans)
+            record = model_stage.apply(Document(record.model_copy(deep=True)), None, calib, spans=spans)
         c = add(c, score(truth, names_of(record)))
     return c
 
@@ -206,7 +207,7 @@ def noisy_dev_report(data: Path, model_path: Path) -> float:
     calib = {"match_threshold": {"AGENCY": chosen, "MARKET": chosen}}
     shown = 0
     for truth, record, spans in lines:
-        after = model_stage.apply(record.model_copy(deep=True), None, calib, spans=spans)
+        after = model_stage.apply(Document(record.model_copy(deep=True)), None, calib, spans=spans)
         for name in names_of(after) - names_of(record):
             agency = next(a for a in after.agencies if name_key(a.name) == name)
             if shown < 15:
@@ -216,10 +217,10 @@ def noisy_dev_report(data: Path, model_path: Path) -> float:
 
 
 def rule_record(text: str) -> DocumentRecord:
-    record = DocumentRecord(source=Source(path=None, sha256="", format="text"), text=text)
+    doc = Document.from_text(text)
     for name in ("markets", "agencies"):
-        record = get_stage(name)(record)
-    return record
+        get_stage(name).run(doc)
+    return doc.record
 
 
 # ---------------------------------------------------------------------- main
@@ -285,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="Write confidences and the chosen threshold to models/ner/calibration.json.")
     parser.add_argument("--noisy-dev", action="store_true",
                         help="Only score the trained model on noisy held-out corpus lines.")
-    parser.add_argument("--model", type=Path, default=model_stage.MODEL_DIR, help="Model for --noisy-dev.")
+    parser.add_argument("--model", type=Path, default=model_stage.model_dir(), help="Model for --noisy-dev.")
     args = parser.parse_args(argv)
     document_stages()  # registers every stage the model stage may call
     if args.noisy_dev:
@@ -309,8 +310,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def write_calibration(update: dict) -> None:
     """Update models/ner/calibration.json with `update`'s keys (the rest kept)."""
-    out = model_stage.MODEL_DIR / "calibration.json"
-    calib = {**model_stage.calibration(str(model_stage.MODEL_DIR)), **update}
+    out = model_stage.model_dir() / "calibration.json"
+    calib = {**model_stage.calibration(str(model_stage.model_dir())), **update}
     out.write_text(json.dumps(calib, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwrote {out.relative_to(ROOT)}: {calib}")
 

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.compare import compare, settings, status_of  # noqa: E402
-from pipeline.core import extract  # noqa: E402
+from pipeline.runner import extract  # noqa: E402
 from pipeline.compare import _main_record  # noqa: E402
 
 STATUSES = ("covered", "partial", "missing")

@@ -1,4 +1,4 @@
-"""Measure English-OCR garble repair: syllable accuracy before and after `pipeline.garble.repair_line`.
+"""Measure English-OCR garble repair: syllable accuracy before and after `pipeline.repair.garble.repair_line`.
 
 Pages come from make_ocr_pairs.py --split heldout (documents never used to train the channel
 or the language model), so every line is English-OCR output of real Vietnamese text. Every
@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ocr_common import syllable_accuracy  # noqa: E402
 
-from pipeline.garble import repair_line  # noqa: E402
+from pipeline.repair.garble import repair_line  # noqa: E402
 
 
 def apply_edits(line: str, edits) -> str:

@@ -19,7 +19,7 @@ from rapidfuzz.distance import Levenshtein
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ocr_common import corpus_documents, sample_plans  # noqa: E402
 
-from pipeline.legacy import ENCODINGS, decode_legacy, encode_legacy  # noqa: E402
+from pipeline.repair.legacy import ENCODINGS, decode_legacy, encode_legacy  # noqa: E402
 
 
 def compare(reference: str, decoded: str) -> tuple[int, int, int, int]:

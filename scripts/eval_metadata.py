@@ -31,13 +31,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.core import extract, process  # noqa: E402
+from pipeline.runner import process, run_stages  # noqa: E402
 from pipeline.errors import UnsupportedFormat  # noqa: E402
 from pipeline.ingest import ingest_text  # noqa: E402
-from pipeline.metadata import read_metadata  # noqa: E402
-from pipeline.normalize import normalize  # noqa: E402
+from pipeline.structure.metadata import read_metadata  # noqa: E402
+from pipeline.repair.normalize import normalize  # noqa: E402
 from pipeline.textmatch import fold  # noqa: E402
-import pipeline.metadata  # noqa: E402,F401  (registers the stages run here)
+import pipeline.structure.metadata  # noqa: E402,F401  (registers the stages run here)
 import pipeline.structure  # noqa: E402,F401
 
 FIELDS = ("number", "issued_date", "doc_type", "province", "issuer.level", "issuer.kind")
@@ -48,7 +48,7 @@ STAGES = ["sections", "metadata"]
 def records_of(path: Path, repair: bool):
     """The pipeline's records for a file; PDFs go through pdfplumber while ingest lacks them."""
     try:
-        return extract(path, repair=repair, stages=STAGES)
+        return run_stages(path, repair=repair, stages=STAGES)
     except UnsupportedFormat:
         import pdfplumber
 
@@ -136,7 +136,7 @@ def congbao(show_errors: bool) -> None:
 
 
 def print_table(right, total) -> None:
-    header = f"| field        | " + " | ".join(f"{s} ({total[s]} docs)" for s in SETS) + " |"
+    header = "| field        | " + " | ".join(f"{s} ({total[s]} docs)" for s in SETS) + " |"
     print(header)
     print("|" + "|".join("-" * len(cell) for cell in header.split("|")[1:-1]) + "|")
     for field in FIELDS:

@@ -113,7 +113,7 @@ def warm_up() -> None:
     import pdfplumber  # noqa: F401
     import pypdfium2  # noqa: F401
 
-    from pipeline.ocr import tesseract_ready
+    from pipeline.ingest.ocr import tesseract_ready
 
     tesseract_ready()
 

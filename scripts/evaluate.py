@@ -25,18 +25,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.core import document_stages, extract  # noqa: E402
+from pipeline.runner import document_stages, run_stages  # noqa: E402
 
 GOLD = ROOT / "corpus" / "gold"
 SAMPLES = ROOT / "corpus" / "samples"
 FIELD_MODULES = {
-    "markets": "pipeline.extractors.markets",
-    "targets": "pipeline.extractors.targets",
-    "checks": "pipeline.extractors.targets",
-    "agencies": "pipeline.extractors.agencies",
-    "tasks": "pipeline.extractors.tasks",
-    "deadlines": "pipeline.extractors.deadlines",
-    "funding": "pipeline.extractors.funding",
+    "markets": "pipeline.extract.markets",
+    "targets": "pipeline.extract.targets",
+    "checks": "pipeline.extract.targets",
+    "agencies": "pipeline.extract.agencies",
+    "tasks": "pipeline.extract.tasks",
+    "deadlines": "pipeline.extract.deadlines",
+    "funding": "pipeline.extract.funding",
 }
 
 
@@ -75,7 +75,7 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 
 def evaluate_sample(prefix: str, fields: list[str], stages: list[str] | None) -> dict[str, tuple[int, int, int]]:
     (path,) = SAMPLES.glob(f"{prefix}_*.txt")
-    records = extract(path, stages=stages)
+    records = run_stages(path, stages=stages)
     results = {}
     for field in fields:
         gold_file = GOLD / prefix / f"{field}.json"
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--overall-only", action="store_true", help="Print only the rows over all samples.")
     args = parser.parse_args(argv)
 
-    stages = [s for s in document_stages() if s != "model"] if args.no_model else None
+    stages = [s.name for s in document_stages(model=False)] if args.no_model else None
     fields = [f for f in args.fields.split(",") if f in FIELD_MODULES]
     per_sample, totals = [], {}
     for prefix in args.samples.split(","):

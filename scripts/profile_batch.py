@@ -24,6 +24,7 @@ The first file is run once untimed to load the models, as the batch warm-up does
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import os
 import pickle
@@ -41,9 +42,9 @@ TIMES: dict[str, float] = defaultdict(float)  # CPU seconds of this process per 
 WALL: dict[str, float] = defaultdict(float)  # wall-clock seconds per step (I/O waits included)
 INNER: dict[str, float] = defaultdict(float)  # CPU seconds in model and compiled code, inside the steps
 INNER_CALLS = (  # (module, function, label): the code whose cost is set by a model, not by Python
-    ("pipeline.extractors.model", "predict", "NER model (spaCy tok2vec + NER on the lines read)"),
-    ("pipeline.lm_kernels", "decode", "language-model decoder (numba)"),
-    ("pipeline.garble_kernels", "search", "garble channel search (numba)"),
+    ("pipeline.extract.ner", "predict", "NER model (spaCy tok2vec + NER on the lines read)"),
+    ("pipeline.repair.lm_kernels", "decode", "language-model decoder (numba)"),
+    ("pipeline.repair.garble_kernels", "search", "garble channel search (numba)"),
 )
 BUDGET_DOCS_PER_SECOND, BUDGET_CORES = 50, 2  # the throughput target of issue 6
 REPAIR_STEPS = ("_decode_legacy", "normalize", "line_stats", "_garble_edits_many", "restore_lines",
@@ -88,38 +89,43 @@ def wrap_inner(module, attribute: str, label: str) -> None:
 
 def instrument() -> None:
     from pipeline import registry
-    from pipeline.core import document_stages
+    from pipeline.runner import document_stages
 
     repair = importlib.import_module("pipeline.repair")  # `pipeline.repair` is also the API function
     for step in REPAIR_STEPS:
         wrap(repair, step, f"repair: {step.strip('_')}")
-    for name in document_stages():
-        wrap_stage(registry, name)
+    for stage in document_stages():
+        wrap_stage(registry, stage.name)
     for module, function, label in INNER_CALLS:
         wrap_inner(importlib.import_module(module), function, label)
 
 
 def wrap_stage(registry, name: str) -> None:
+    from pipeline.runner import document_stages
+
     original = registry._STAGES[name]
 
-    def timed_stage(record):
+    def timed_stage(doc):
         with timed(f"stage: {name}"):
-            return original(record)
+            return original.run(doc)
 
-    registry._STAGES[name] = timed_stage
+    registry._STAGES[name] = dataclasses.replace(original, run=timed_stage)
+    document_stages.cache_clear()
 
 
 def profile(paths: list[Path], out: Path, repair: bool, settle_heap: bool = True) -> tuple[int, float, float, float]:
-    from pipeline.batch import COMMIT_FILES, FileResult, file_sha256
-    from pipeline.core import process
-    from pipeline.export import JsonlAppender, write_parquet
+    from pipeline.batch.inputs import file_sha256
+    from pipeline.batch.run import COMMIT_FILES
+    from pipeline.batch.work import FileResult
+    from pipeline.runner import process
+    from pipeline.batch.export import JsonlAppender, write_parquet
     from pipeline.ingest import ingest_path
-    from pipeline.manifest import FileEntry, Manifest
+    from pipeline.batch.manifest import FileEntry, Manifest
 
-    wrap(importlib.import_module("pipeline.core"), "_flag_repaired", "flag repaired spans")
+    wrap(importlib.import_module("pipeline.runner"), "_flag_repaired", "flag repaired spans")
     process(ingest_path(paths[0]), repair=repair)  # loads the models (the batch warm-up)
     if settle_heap:
-        from pipeline.batch import settle_heap
+        from pipeline.batch.work import settle_heap
 
         settle_heap()  # as a batch worker does after its warm-up
     gc_seconds = _time_collections()

@@ -6,7 +6,7 @@
     .venv/bin/python scripts/train_lm.py --no-domain --out /tmp/lm-nodomain
 
 Data: /work/shared/corpora/legal/*.jsonl.gz (public-domain legal text), normalised with
-`pipeline.normalize`, exact-duplicate documents and repeated lines (the same law in two
+`pipeline.repair.normalize`, exact-duplicate documents and repeated lines (the same law in two
 sources) dropped, plus the clean sample plans 001/003/004 (domain data, weighted by
 --domain-weight). Documents whose id hashes to 0 mod 50 (2 %) are held out and never
 trained on; lines of held-out documents are also removed from training documents.
@@ -32,8 +32,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.lm import BOS, EOS, SPECIALS, UNK, lm_tokens  # noqa: E402
-from pipeline.normalize import normalize  # noqa: E402
+from pipeline.repair.lm import BOS, EOS, SPECIALS, UNK, lm_tokens  # noqa: E402
+from pipeline.repair.normalize import normalize  # noqa: E402
 
 CORPORA = Path("/work/shared/corpora/legal")
 SOURCES = ("vlc-laws", "congbao", "phapdien")
@@ -195,7 +195,7 @@ _CAPITALS = re.compile(r"(?<![\w])[A-ZĐÂĂÊÔƠƯ]{2,10}(?![\w])")
 def abbreviation_table(min_count: int = 5, min_share: float = 0.95) -> dict[str, str]:
     """Capitalised abbreviations whose marks are lost when text is stripped (HĐND → HDND):
     stripped form → the form written in the training documents, when one form dominates."""
-    from pipeline.vietnamese import is_stripped_syllable, strip_diacritics
+    from pipeline.text.vietnamese import is_stripped_syllable, strip_diacritics
 
     forms: dict[str, Counter] = {}
     for source in SOURCES:

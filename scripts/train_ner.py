@@ -30,7 +30,7 @@ from spacy.tokens import Doc, DocBin  # noqa: E402
 from spacy.training import Example  # noqa: E402
 from spacy.util import compounding, fix_random_seed, minibatch  # noqa: E402
 
-from pipeline.extractors.model import LABELS, MODEL_DIR  # noqa: E402
+from pipeline.extract.ner import LABELS, model_dir  # noqa: E402
 
 DATA = ROOT / "build" / "ner"
 PREFIXES = ("000", "001", "002", "003", "004")
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DATA, help="Folder written by build_ner_data.py.")
     parser.add_argument("--width", type=int, default=WIDTH, help="Width of the HashEmbedCNN tok2vec.")
     parser.add_argument("--depth", type=int, default=DEPTH, help="Convolution layers of the tok2vec.")
-    parser.add_argument("--out", type=Path, default=MODEL_DIR)
+    parser.add_argument("--out", type=Path, default=model_dir())
     args = parser.parse_args(argv)
 
     hold_out = {p for p in args.hold_out.split(",") if p}

@@ -1,12 +1,12 @@
-"""The OCR channel search as `pipeline.garble` ran it in Python, on dicts keyed by the reading's
-text, before it was compiled (pipeline/garble_kernels.py). The tests search the tokens of
+"""The OCR channel search as `pipeline.repair.garble` ran it in Python, on dicts keyed by the reading's
+text, before it was compiled (pipeline/repair/garble_kernels.py). The tests search the tokens of
 real documents with both and require the same candidates, scores and syllable starts."""
 
 from __future__ import annotations
 
 import math
 
-from pipeline.garble import (BEAM, END, MARGIN, MAX_SYLLABLES_PER_TOKEN, PRIOR_WEIGHT, UNSEEN_IDENTITY_LOGPROB,
+from pipeline.repair.channel import (BEAM, END, MARGIN, MAX_SYLLABLES_PER_TOKEN, PRIOR_WEIGHT, UNSEEN_IDENTITY_LOGPROB,
                              _deletion_steps, _letter_steps, _trie, _unigram_logprob, channel)
 
 

@@ -1,4 +1,4 @@
-"""The numpy formulation of the language model's decoder, as pipeline.lm ran it before its
+"""The numpy formulation of the language model's decoder, as pipeline.repair.lm ran it before its
 inner loops were compiled (pipeline/lm_kernels.py): lines decoded in lock-step, one
 vectorised `np.searchsorted` per step. The tests decode real documents' lattices with both
 and require the same choices and confidences."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.lm import PRUNE_GAP, _SHIFT, _check
+from pipeline.repair.lm import PRUNE_GAP, _SHIFT, _check
 
 
 def decode_many(self, lattices: list[list[list[tuple[str, float]]]], beam: int = 8,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline.errors import UnsupportedFormat
 from pipeline.ingest import ingest_path
-from pipeline.normalize import normalize
+from pipeline.repair.normalize import normalize
 
 ROOT = Path(__file__).resolve().parents[1]
 

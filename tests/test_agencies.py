@@ -5,20 +5,17 @@ from __future__ import annotations
 import json
 from functools import cache
 
-import pytest
 
-import pipeline
-from pipeline.core import document_stages
-from pipeline.extractors.agencies import GOLD_KEY, find_mentions
+from pipeline.runner import run_stages
+from pipeline.extract.agencies import GOLD_KEY, find_mentions
 from tests.conftest import ROOT, sample
 
 STAGES = ["sections", "agencies"]
-document_stages()  # importing the stage modules registers them
 
 
 @cache
 def records(prefix: str):
-    return pipeline.extract(sample(prefix), stages=STAGES)
+    return run_stages(sample(prefix), stages=STAGES)
 
 
 def by_name(record):
@@ -67,7 +64,7 @@ def test_assignment_headings_lead_and_requests():
 def test_written_text_variants():
     text = ("Sở GD&ĐT chủ trì, phối hợp với Uỷ ban MTTQ tỉnh và UBND các xã, phường, thị trấn "
             "triển khai Kế hoạch; theo Quyết định số 15/QĐ-UBND, định kỳ báo cáo về UBND tỉnh Lâm Đồng.\n")
-    (record,) = pipeline.extract(text, stages=STAGES)
+    (record,) = run_stages(text, stages=STAGES)
     agencies = by_name(record)
     assert agencies["Sở Giáo dục và Đào tạo"].roles == ["lead"]
     assert agencies["Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh"].roles == ["cooperate"]
@@ -94,7 +91,7 @@ def test_gold_agreement_on_clean_samples():
 
 
 def test_gazette_pdf():
-    (record,) = pipeline.extract(ROOT / "corpus/pdf/thong-tu-so-02-2023-tt-bldtbxh-39230.pdf", stages=STAGES)
+    (record,) = run_stages(ROOT / "corpus/pdf/thong-tu-so-02-2023-tt-bldtbxh-39230.pdf", stages=STAGES)
     agencies = by_name(record)
     ministry = agencies["Bộ Lao động - Thương binh và Xã hội"]
     assert ministry.kind == "bo" and ministry.level == "central"

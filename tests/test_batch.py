@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import batch as batch_module
-from pipeline.batch import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, Job, process_file, run_batch
-from pipeline.export import DOCUMENT_TABLES, doc_id
+from pipeline.batch import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, run_batch
+from pipeline.batch import engines, run as run_module
+from pipeline.batch.work import Job, process_file
+from pipeline.batch.export import DOCUMENT_TABLES, doc_id
 from pipeline.schema import DocumentRecord, ErrorRecord
 
 from .conftest import ROOT, sample
@@ -55,19 +56,19 @@ def bad_batch(tmp_path_factory):
     shutil.copy(sample("003"), vanishing)
     expected[vanishing.name] = "error"
 
-    listed = batch_module.expand_inputs
+    listed = run_module.expand_inputs
 
     def list_then_delete(inputs, exclude=None):
         found = listed(inputs, exclude)
         vanishing.unlink()
         return found
 
-    batch_module.expand_inputs = list_then_delete
+    run_module.expand_inputs = list_then_delete
     try:
         out = tmp_path_factory.mktemp("bad out")
         code, log = _run([folder], out, workers=1)
     finally:
-        batch_module.expand_inputs = listed
+        run_module.expand_inputs = listed
     return expected, out, code, log
 
 
@@ -109,7 +110,7 @@ def test_a_file_gone_before_the_worker_reads_it_is_one_error(tmp_path):
 
 def test_a_warm_worker_keeps_the_garbage_collector_off_its_models():
     """The warm-up loads the models, then moves them out of the collector's walks."""
-    code = ("import gc; from pipeline.batch import GC_FIRST_THRESHOLD, warm_up; warm_up(repair=True); "
+    code = ("import gc; from pipeline.batch.work import GC_FIRST_THRESHOLD, warm_up; warm_up(repair=True); "
             "print(gc.get_freeze_count(), gc.get_threshold()[0] == GC_FIRST_THRESHOLD)")
     frozen, threshold_set = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                                            text=True, check=True).stdout.split()
@@ -122,19 +123,19 @@ def _how_the_worker_started(job):
     it was forked from a fork server that had loaded the models."""
     pairs = Path("/proc/self/environ").read_bytes().split(b"\0")
     environment = dict(pair.decode("utf-8", "replace").split("=", 1) for pair in pairs if b"=" in pair)
-    return environment, "pipeline._worker_preload" in sys.modules
+    return environment, "pipeline.batch._preload" in sys.modules
 
 
 def test_local_workers_start_loaded_and_with_a_one_thread_blas(monkeypatch):
     """With 2 workers on 2 cores, BLAS threads sized to every core fought each other (less
     than half the throughput); the limit is set where numpy first sees it, not later. The
     workers are forked from a fork server that loaded the models (shared pages)."""
-    for variable in batch_module.BLAS_THREAD_VARIABLES:
+    for variable in engines.BLAS_THREAD_VARIABLES:
         monkeypatch.delenv(variable, raising=False)
     job = Job(str(sample("004")), "0" * 64, repair=False, compare_with=None)
-    ((environment, preloaded),) = batch_module.run_local([job], 1, repair=False, work=_how_the_worker_started)
+    ((environment, preloaded),) = engines.run_local([job], 1, repair=False, work=_how_the_worker_started)
     assert environment["OPENBLAS_NUM_THREADS"] == "1" and environment["OMP_NUM_THREADS"] == "1"
-    assert all(variable not in os.environ for variable in batch_module.BLAS_THREAD_VARIABLES)  # the parent's is left alone
+    assert all(variable not in os.environ for variable in engines.BLAS_THREAD_VARIABLES)  # the parent's is left alone
     assert preloaded
 
 
@@ -243,7 +244,7 @@ def test_a_crashing_worker_costs_only_its_own_file(tmp_path):
     _copy_samples(folder, ("001", "003", "004"))
     shutil.copy(sample("000"), folder / "làm sập worker.txt")
     jobs = [Job(str(p), str(n), repair=False, compare_with=None) for n, p in enumerate(sorted(folder.iterdir()))]
-    results = list(batch_module.run_local(jobs, workers=2, repair=False, work=crash_on_marked_files))
+    results = list(engines.run_local(jobs, workers=2, repair=False, work=crash_on_marked_files))
     assert sorted(Path(r.path).name for r in results) == sorted(p.name for p in folder.iterdir())
     failed = {Path(r.path).name: json.loads(r.errors[0]) for r in results if r.errors}
     assert list(failed) == ["làm sập worker.txt"] and failed["làm sập worker.txt"]["error"] == "WorkerCrashed"

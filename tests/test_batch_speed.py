@@ -5,11 +5,13 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from pipeline.diacritics import restore_lines
-from pipeline.normalize import normalize
+from pipeline.repair import routing
+from pipeline.repair.diacritics import restore_lines
+from pipeline.repair.normalize import normalize
+from pipeline.text.vietnamese import tokenize
 
 SAMPLES = sorted((Path(__file__).resolve().parents[1] / "corpus" / "samples").glob("00[0-4]_*.txt"))
-repair_module = importlib.import_module("pipeline.repair")  # `pipeline.repair` is the API function
+repair_module = importlib.import_module("pipeline.repair")
 
 
 def test_clean_lines_skipped_by_repair_are_lines_restoration_leaves_alone():
@@ -19,7 +21,7 @@ def test_clean_lines_skipped_by_repair_are_lines_restoration_leaves_alone():
     skipped, decoded = [], []
     for path in SAMPLES:
         for line in normalize(path.read_text("utf-8")).split("\n"):
-            stats = repair_module.line_stats(line)
+            stats = routing.line_stats(line)
             (decoded if stats.suspect else skipped).append(line)
     assert len(skipped) > 500 and decoded
     assert all(edits == [] for edits in restore_lines([(line, "clean") for line in skipped]))
@@ -28,21 +30,21 @@ def test_clean_lines_skipped_by_repair_are_lines_restoration_leaves_alone():
 
 def test_line_stats_count_each_word_as_the_plain_definition_does():
     line = "Thực hién Chỉ thị s6 20-CT/TW của UBND tỉnh, Ban Bí thư ciia Trung ương a) f"
-    words = [t for t in repair_module.tokenize(line) if repair_module._counts_as_word(t)]
-    stats = repair_module.line_stats(line)
+    words = [t for t in tokenize(line) if routing._counts_as_word(t)]
+    stats = routing.line_stats(line)
     assert stats.words == len(words) == 13
     assert stats.marked == sum(not t.text.isascii() for t in words)
-    assert stats.invalid == sum(repair_module._is_invalid(t) for t in words) == 2  # s6, ciia
+    assert stats.invalid == sum(routing._is_invalid(t) for t in words) == 2  # s6, ciia
     assert stats.suspect == 1  # hién: marks that make no syllable
     assert repair_module.repair(line).text.startswith("Thực hiện Chỉ thị")
 
 
 def test_column_cues_alternation_finds_a_line_exactly_when_one_cue_does():
-    from pipeline.extractors import targets
-    from pipeline.extractors.gazetteer import fold
+    from pipeline.extract import tables
+    from pipeline.text.fold import lower
 
-    any_cue, each_cue = targets._column_cue_patterns()
-    lines = [fold(line) for path in SAMPLES for line in path.read_text("utf-8").split("\n")]
+    any_cue, each_cue = tables._column_cue_patterns()
+    lines = [lower(line) for path in SAMPLES for line in path.read_text("utf-8").split("\n")]
     found = [bool(any_cue.search(line)) for line in lines]
     assert found == [any(p.search(line) for p in each_cue) for line in lines]
     assert any(found) and not all(found)
@@ -56,7 +58,7 @@ def test_confidences_are_posterior_shares_computed_over_the_whole_sentence():
 
     import pytest
 
-    from pipeline.lm import get_lm
+    from pipeline.repair.lm import get_lm
 
     lm = get_lm()
     lattice = [
@@ -84,8 +86,8 @@ def test_confidences_are_posterior_shares_computed_over_the_whole_sentence():
 def test_beam_threshold_changes_no_restoration_or_garble_reading_of_the_samples(monkeypatch):
     """The decoder drops hypotheses PRUNE_GAP below their line's best; the garbled samples and
     a stripped clean one must decode exactly as with no threshold."""
-    from pipeline import lm
-    from pipeline.vietnamese import strip_diacritics
+    from pipeline.repair import lm
+    from pipeline.text.vietnamese import strip_diacritics
 
     garbled = [normalize(p.read_text("utf-8")) for p in SAMPLES if p.name.startswith(("000", "002"))]
     stripped = strip_diacritics(normalize(next(p for p in SAMPLES if p.name.startswith("003")).read_text("utf-8")))
@@ -102,8 +104,9 @@ def test_trie_alternation_matches_what_the_longest_first_alternation_matches():
     on the lower-cased and on the folded text."""
     import re
 
-    from pipeline.places import _names
-    from pipeline.textmatch import any_of, fold
+    from pipeline.text.places import _names
+    from pipeline.text.fold import fold
+    from pipeline.text.match import any_of
 
     for folded in (False, True):
         _, owners = _names(folded)
@@ -122,11 +125,11 @@ def test_trie_alternation_matches_what_the_longest_first_alternation_matches():
 def test_agency_mentions_start_only_where_the_parser_looks_for_them():
     """`_match_all` asks `match_at` only at capitalised words and first words of a prefix;
     on every other word of the samples (tone-marked and loose) it must find nothing."""
-    from pipeline.extractors import agencies
+    from pipeline.extract import agencies
 
     for loose in (False, True):
         g = agencies.gazetteer(loose)
-        starts = agencies._prefixes(g.prefixes)
+        starts = g.prefixes.prefixes
         for path in SAMPLES:
             words = agencies._words_of(normalize(path.read_text("utf-8")), g.abbreviations, loose)
             skipped = [i for i, w in enumerate(words) if not w.cap and (w.norm,) not in starts]

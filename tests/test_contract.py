@@ -11,7 +11,7 @@ import pytest
 from pydantic import BaseModel
 
 import pipeline
-from pipeline.export import schema_files
+from pipeline.schema import schema_files
 from pipeline.schema import DocumentRecord, Mention, Span
 
 from .conftest import ROOT, sample
@@ -95,7 +95,7 @@ def test_bad_input_gives_one_clear_line(tmp_path, name, content, needle):
 def test_api_functions_stay_callable_after_their_modules_are_imported():
     import importlib
 
-    for module in ("pipeline.core", "pipeline.batch", "pipeline.repair", "pipeline.compare"):
+    for module in ("pipeline.runner", "pipeline.batch", "pipeline.repair", "pipeline.compare"):
         importlib.import_module(module)
     for _ in range(2):  # the first call must not turn `pipeline.repair` into the module
         assert pipeline.repair("Thuc hien Chi thi so 20").text == "Thực hiện Chỉ thị số 20"

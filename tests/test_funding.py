@@ -3,7 +3,7 @@ from __future__ import annotations
 from functools import cache
 
 from pipeline import extract
-from pipeline.core import document_stages
+from pipeline.runner import run_stages
 
 from .conftest import sample
 
@@ -14,8 +14,7 @@ def kinds(prefix: str) -> set[str]:
 
 
 def funding_of(text: str):
-    document_stages()  # registers every stage
-    (rec,) = extract(text, stages=["funding"])
+    (rec,) = run_stages(text, stages=["funding"])
     return rec.funding
 
 

@@ -11,8 +11,10 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.garble import repair_code, repair_line, repair_lines, syllable_candidates
-from pipeline.vietnamese import tone_normalize
+from pipeline.repair.channel import syllable_candidates
+from pipeline.repair.garble import repair_line, repair_lines
+from pipeline.repair.garbled_codes import repair_code
+from pipeline.text.vietnamese import tone_normalize
 
 # Our own sentences (not from the sample plans), as a provincial plan would word them.
 SENTENCES = [
@@ -172,9 +174,9 @@ def test_a_lost_space_after_a_full_stop_splits_two_sentences() -> None:
 
 def test_a_poorly_read_token_is_searched_again_wider() -> None:
     """"phaém" (phẩm: ẩ read as "aé") is pruned by the first, narrow search."""
-    from pipeline import garble
+    from pipeline.repair import channel
 
-    narrow = [c for c, _, _ in garble._search("phaém", garble.TOP_K, garble.BEAM, garble.MARGIN)]
+    narrow = [c for c, _, _ in channel._search("phaém", channel.TOP_K, channel.BEAM, channel.MARGIN)]
     assert "phẩm" not in narrow
     assert "phẩm" in [c for c, _, _ in syllable_candidates.__wrapped__("phaém")]
     line = "quan ly chat lugng san phaém, hang héa"

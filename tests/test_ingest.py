@@ -11,7 +11,8 @@ import docx
 import pytest
 
 from pipeline.errors import ChithiError, EmptyDocument, EncryptedFile, UnreadableFile, UnsupportedFormat
-from pipeline.formats import decode_text, text_layer_quality, vietnamese_score
+from pipeline.ingest.pdf import text_layer_quality
+from pipeline.ingest.plaintext import decode_text, vietnamese_score
 from pipeline.ingest import ingest_path
 
 from .conftest import PDFS, sample
@@ -201,7 +202,7 @@ def test_cli_reports_each_bad_file_on_one_line_without_traceback(tmp_path):
     cases = bad_inputs(tmp_path)
     paths = [str(path) for path, _, _ in cases.values()]
     run = subprocess.run([*CHITHI, "extract", *paths], capture_output=True, text=True, timeout=120)
-    assert run.returncode == 2
+    assert run.returncode == 3  # input errors
     assert "Traceback" not in run.stderr
     lines = run.stderr.strip().splitlines()
     assert len(lines) == len(cases)

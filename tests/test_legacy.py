@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.legacy import decode_legacy, encode_legacy
+from pipeline.repair.legacy import decode_legacy, encode_legacy
 
 SAMPLES = Path(__file__).resolve().parents[1] / "corpus" / "samples"
 CLEAN = sorted(p for p in SAMPLES.glob("*.txt") if p.name.startswith(("001_", "003_", "004_")))

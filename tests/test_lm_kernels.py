@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests import reference_lm
-from pipeline.lm import LanguageModel, get_lm, lm_tokens
+from pipeline.repair.lm import LanguageModel, get_lm, lm_tokens
 from pipeline.repair import repair
 
 SAMPLES = sorted((Path(__file__).resolve().parents[1] / "corpus" / "samples").glob("00[0-4]_*.txt"))

@@ -6,7 +6,7 @@ from functools import cache
 from typer.testing import CliRunner
 
 from pipeline import extract
-from pipeline.core import document_stages
+from pipeline.runner import run_stages
 from pipeline.cli import app
 
 from .conftest import sample
@@ -22,8 +22,7 @@ def codes(record) -> set[str]:
 
 
 def markets_of(text: str):
-    document_stages()  # registers every stage
-    (record,) = extract(text, stages=["markets"])
+    (record,) = run_stages(text, stages=["markets"])
     return record
 
 

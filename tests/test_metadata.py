@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.metadata import read_metadata, read_recipients
-from pipeline.references import find_references, references
-from pipeline.schema import DocumentRecord, Source
+from pipeline.structure.metadata import read_metadata, read_recipients
+from pipeline.structure.references import find_references, references
+from pipeline.document import Document
 from tests.structure_helpers import gold, text_of
 
 FIELDS = ("number", "issued_date", "doc_type", "province")
@@ -118,9 +118,10 @@ def test_reference_kinds_dates_and_issuers():
 
 def test_own_number_is_not_a_reference():
     text = text_of("corpus/pdf/nghi-quyet-so-17-2022-ubtvqh15-36956.pdf")
-    record = DocumentRecord(source=Source(path=None, sha256="0", format="text"), text=text)
-    record.document = read_metadata(text)
-    numbers = [r.number for r in references(record).references]
+    doc = Document.from_text(text)
+    doc.record.document = read_metadata(text)
+    references(doc)
+    numbers = [r.number for r in doc.record.references]
     assert "17/2022/UBTVQH15" not in numbers and "45/2019/QH14" in numbers
 
 

@@ -6,14 +6,15 @@ import pytest
 import spacy
 
 import pipeline
-from pipeline.core import document_stages
+from pipeline.runner import run_stages
 from pipeline.errors import ChithiError
-from pipeline.extractors import model as model_stage
-from pipeline.extractors.model import apply, lines_to_read, normalise_agency, syllable_tokens, token_range
+from pipeline.document import Document
+from pipeline.extract import ner as model_stage
+from pipeline.extract.merge import normalise_agency
+from pipeline.extract.ner import apply, lines_to_read, syllable_tokens, token_range
 from pipeline.schema import Repair
 from tests.conftest import sample
 
-document_stages()  # importing the stage modules registers them
 RULES = ["sections", "markets", "agencies", "targets", "deadlines", "tasks"]
 
 
@@ -37,7 +38,7 @@ def test_syllable_tokens_keep_codes_and_split_punctuation():
 def test_merge_marks_both_and_adds_only_normalisable_model_items():
     text = ("III. TỔ CHỨC THỰC HIỆN\n1. Sở Tư pháp chủ trì, phối hợp với Ban Tuyen giao Tinh uy "
             "tuyên truyền; đưa lao động sang Hàn Quốc và xứ Wakanda.\n")
-    (record,) = pipeline.extract(text, stages=RULES)
+    (record,) = run_stages(text, stages=RULES)
     rule_names = {a.name for a in record.agencies}
     assert "Sở Tư pháp" in rule_names and not any("Tuyên giáo" in n for n in rule_names)
     nlp = ruler_nlp([
@@ -46,7 +47,7 @@ def test_merge_marks_both_and_adds_only_normalisable_model_items():
         ("MARKET", ["Hàn", "Quốc"]),
         ("MARKET", ["Wakanda"]),                               # no code in the gazetteer: dropped
     ])
-    merged = apply(record.model_copy(deep=True), nlp, {"confidence": {"AGENCY": 0.8}})
+    merged = apply(Document(record.model_copy(deep=True)), nlp, {"confidence": {"AGENCY": 0.8}})
     agencies = {a.name: a for a in merged.agencies}
     assert agencies["Sở Tư pháp"].source == "both"
     added = agencies["Ban Tuyên giáo Tỉnh ủy"]
@@ -80,17 +81,17 @@ def test_trained_model_on_a_sample():
 
 
 def test_model_reads_only_repaired_lines_unless_told(monkeypatch):
-    (clean,) = pipeline.extract(sample("004"), stages=[])
+    (clean,) = run_stages(sample("004"), stages=[])
     assert clean.repairs == [] and lines_to_read(clean) == []
-    assert pipeline.extract(sample("004"), stages=RULES + ["model"])[0].model_dump() == \
-        pipeline.extract(sample("004"), stages=RULES)[0].model_dump()  # clean text: the stage is a no-op
+    assert run_stages(sample("004"), stages=RULES + ["ner"])[0].model_dump() == \
+        run_stages(sample("004"), stages=RULES)[0].model_dump()  # clean text: the stage is a no-op
     monkeypatch.setenv("CHITHI_MODEL_LINES", "all")
     assert len(lines_to_read(clean)) == len([line for line in clean.text.split("\n") if line.strip()])
     monkeypatch.setenv("CHITHI_MODEL_LINES", "some")
     with pytest.raises(ChithiError, match="CHITHI_MODEL_LINES"):
         lines_to_read(clean)
     monkeypatch.delenv("CHITHI_MODEL_LINES")
-    (ocr,) = pipeline.extract(sample("000"), stages=[])
+    (ocr,) = run_stages(sample("000"), stages=[])
     lines = lines_to_read(ocr)
     assert 0 < len(lines) < len(lines_to_read(ocr, "all"))
     for start, end in lines:
@@ -116,7 +117,7 @@ def test_noisy_agency_spans_normalise_to_bodies_without_invented_words():
 def test_model_span_over_a_garbled_word_renames_the_rule_mention():
     text = ("III. TỔ CHỨC THỰC HIỆN\n1. Ban Thường vụ Tỉnh ấy yêu cầu Sở Tư pháp báo cáo kết quả.\n"
             "2. Đưa lao động sang Nhật Bàn; Văn phòng Tỉnh ủy theo dõi.\n")
-    (record,) = pipeline.extract(text, stages=RULES)
+    (record,) = run_stages(text, stages=RULES)
     assert "Ban Thường vụ tỉnh" in {a.name for a in record.agencies}  # the grammar stops at "ấy"
     assert not record.markets
     start = text.index("Ban Thường")
@@ -124,7 +125,7 @@ def test_model_span_over_a_garbled_word_renames_the_rule_mention():
                              confidence=0.5)]
     nlp = ruler_nlp([("AGENCY", ["Ban", "Thường", "vụ", "Tỉnh", "ấy"]), ("MARKET", ["Nhật", "Bàn"])])
     calib = {"confidence": {"AGENCY": 0.7, "MARKET": 0.6}, "match_threshold": {"AGENCY": 88, "MARKET": 88}}
-    merged = apply(record.model_copy(deep=True), nlp, calib)
+    merged = apply(Document(record.model_copy(deep=True)), nlp, calib)
     names = {a.name: a for a in merged.agencies}
     assert "Ban Thường vụ tỉnh" not in names
     renamed = names["Ban Thường vụ Tỉnh ủy"]
@@ -132,7 +133,7 @@ def test_model_span_over_a_garbled_word_renames_the_rule_mention():
     assert merged.text[renamed.start:renamed.end] == "Ban Thường vụ Tỉnh ấy"
     assert names["Sở Tư pháp"].source == "rule" and names["Văn phòng Tỉnh ủy"].source == "rule"
     assert [(m.code, m.source) for m in merged.markets] == [("JP", "model")]
-    strict = apply(record.model_copy(deep=True), nlp, {**calib, "match_threshold": {"AGENCY": 101, "MARKET": 101}})
+    strict = apply(Document(record.model_copy(deep=True)), nlp, {**calib, "match_threshold": {"AGENCY": 101, "MARKET": 101}})
     assert [(a.name, a.roles) for a in strict.agencies] == [(a.name, a.roles) for a in record.agencies]
     assert strict.agencies[0].source == "both" and not strict.markets  # no fuzzy match clears 101
 

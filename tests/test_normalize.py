@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.normalize import normalize
-from pipeline.vietnamese import is_syllable, strip_diacritics, syllables, tokenize, tone_normalize
+from pipeline.repair.normalize import normalize
+from pipeline.text.vietnamese import is_syllable, strip_diacritics, syllables, tokenize, tone_normalize
 
 SAMPLES = Path(__file__).resolve().parent.parent / "corpus" / "samples"
 

@@ -12,7 +12,7 @@ from rapidfuzz.distance import Levenshtein
 import pipeline
 from pipeline.errors import EmptyDocument
 from pipeline.ingest import ingest_path
-from pipeline.ocr import PageImage, estimate_noise, estimate_skew, ocr_page
+from pipeline.ingest.ocr import PageImage, estimate_noise, estimate_skew, ocr_page
 from scripts.make_scans import degrade, page_texts, render_pages, save_pdf, save_tiff
 
 from .conftest import sample

@@ -5,9 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipeline.normalize import normalize
+from pipeline.repair.normalize import normalize
 from pipeline.repair import repair
-from pipeline.vietnamese import strip_diacritics, tokenize
+from pipeline.repair.edits import Edit
+from pipeline.text.vietnamese import strip_diacritics, tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "corpus" / "samples"
@@ -88,13 +89,13 @@ def test_offsets_hold_on_a_repaired_sample():
 
 
 def test_importing_repair_does_not_load_the_model():
-    code = "import pipeline.repair, pipeline.lm as lm; print(lm.get_lm.cache_info().currsize)"
+    code = "import pipeline.repair, pipeline.repair.lm as lm; print(lm.get_lm.cache_info().currsize)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "0"
 
 
 def test_language_model_decode_interface():
-    from pipeline.lm import get_lm
+    from pipeline.repair.lm import get_lm
 
     lm = get_lm()
     lattice = [
@@ -115,7 +116,7 @@ def test_language_model_decode_interface():
 def test_empty_lattice_position_is_an_error():
     import pytest
 
-    from pipeline.lm import get_lm
+    from pipeline.repair.lm import get_lm
 
     with pytest.raises(ValueError, match="position 1"):
         get_lm().decode([[("a", 0.0)], []])
@@ -139,9 +140,9 @@ def test_garbled_tokens_of_a_stripped_line_take_the_garble_repairers_edit(monkey
     def fake_repair_lines(texts, spans):
         asked.extend(text[s:e] for text, line_spans in zip(texts, spans) for s, e in line_spans)
         s6, ban = line.index("s6"), line.index("Ban")
-        return [[(s6, s6 + 2, "số", 0.9, "ocr_garble"), (ban, ban + 3, "Bàn", 0.9, "ocr_garble")] for _ in texts]
+        return [[Edit(s6, s6 + 2, "số", 0.9, "ocr_garble"), Edit(ban, ban + 3, "Bàn", 0.9, "ocr_garble")] for _ in texts]
 
-    monkeypatch.setattr(repair_module, "_garble_batch_repairer", lambda: fake_repair_lines)
+    monkeypatch.setattr(repair_module, "repair_lines", fake_repair_lines)
     fixed = repair_module.repair(line)
     assert fixed.text.startswith("Thực hiện Chỉ thị số 20-CT/TW của Ban Bí thư")  # "Ban" edit ignored
     assert [r.kind for r in fixed.repairs if r.replacement == "số"] == ["ocr_garble"]

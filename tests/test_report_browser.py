@@ -11,7 +11,8 @@ import subprocess
 import pytest
 from PIL import Image
 
-from pipeline.compare import compare, render
+from pipeline.compare import render
+from pipeline.runner import compare
 
 from .conftest import sample
 

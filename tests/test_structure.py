@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import unicodedata
 
-from pipeline.metadata import read_metadata
-from pipeline.schema import DocumentRecord, Source
-from pipeline.split import split_documents
-from pipeline.structure import find_section, parse_sections, section_at, sections, walk
+from pipeline.document import Document
+from pipeline.structure.metadata import read_metadata
+from pipeline.structure.sections import find_section, parse_sections, sections, walk
+from pipeline.structure.split import split_documents
 from tests.structure_helpers import gold, text_of
 
 OUTLINE = """KẾ HOẠCH
@@ -29,8 +29,10 @@ Nơi nhận:
 """
 
 
-def _record(text: str) -> DocumentRecord:
-    return sections(DocumentRecord(source=Source(path=None, sha256="0", format="text"), text=text))
+def _document(text: str) -> Document:
+    doc = Document.from_text(text)
+    sections(doc)
+    return doc
 
 
 def test_ids_styles_and_nesting():
@@ -68,15 +70,15 @@ def test_roles_and_stable_ids_on_a_sample():
     assert [(s.id, s.role) for s in tree] == [("I", "purpose"), ("II", "tasks"), ("III", "funding"), ("IV", "organisation")]
     ids = [s.id for s in walk(tree)]
     assert len(ids) == len(set(ids)) and ids == [s.id for s in walk(parse_sections(text))]
-    assert "IV.1.đ" in ids and find_section(_record(text), "IV.9.d").heading.startswith("Tăng cường quản lý")
+    assert "IV.1.đ" in ids and find_section(parse_sections(text), "IV.9.d").heading.startswith("Tăng cường quản lý")
 
 
 def test_section_at_gives_the_deepest_section():
     text = text_of("corpus/samples/003_a67a80a96aa55b50.txt")
-    record = _record(text)
+    doc = _document(text)
     offset = text.index("Nguồn tài chính khác theo quy định")
-    assert section_at(record, offset).id == "III.1.c"
-    assert section_at(record, 0) is None
+    assert doc.section_id_at(offset) == "III.1.c"
+    assert doc.section_path(0) == []
 
 
 def test_chapters_and_articles_of_a_gazette_pdf():

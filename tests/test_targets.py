@@ -6,8 +6,8 @@ from functools import cache
 import pytest
 
 from pipeline import extract
-from pipeline.core import document_stages
-from pipeline.extractors.numbers import find_dates, find_period, parse_number
+from pipeline.runner import run_stages
+from pipeline.text.numbers import find_dates, find_period, parse_number
 
 from .conftest import sample
 
@@ -24,8 +24,7 @@ def record(prefix: str):
 
 
 def targets_of(text: str):
-    document_stages()  # registers every stage
-    (rec,) = extract(text, stages=["targets"])
+    (rec,) = run_stages(text, stages=["targets"])
     return rec
 
 

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from functools import cache
 
-import pipeline
-from pipeline.core import document_stages
+from pipeline.runner import run_stages
 from tests.conftest import sample
 
 STAGES = ["sections", "agencies", "deadlines", "tasks"]
-document_stages()  # importing the stage modules registers them
 
 
 @cache
 def record(prefix: str):
-    return pipeline.extract(sample(prefix), stages=STAGES)[0]
+    return run_stages(sample(prefix), stages=STAGES)[0]
 
 
 def tasks_by_id(prefix: str):
@@ -57,7 +55,7 @@ def test_a_plan_written_for_the_test():
         "b) Tổng hợp kết quả, báo cáo UBND tỉnh trước ngày 30/6/2024.\n"
         "2. UBND các huyện xây dựng kế hoạch của địa phương.\n"
     )
-    rec = pipeline.extract(text, stages=STAGES)[0]
+    rec = run_stages(text, stages=STAGES)[0]
     tasks = {t.id: t for t in rec.tasks}
     assert set(tasks) == {"II.1.a", "II.1.b", "II.2"}
     assert tasks["II.1.a"].lead == ["Sở Tư pháp"] and tasks["II.1.a"].cooperating == ["Công an tỉnh"]

@@ -1,0 +1,13 @@
+"""Batch: the pipeline over an archive, with progress, resume and per-file error isolation.
+
+    run        the parent: plans the jobs, commits results, writes the summary (`run_batch`)
+    work       a worker: one file → its output lines (`process_file`), model warm-up
+    engines    local worker processes (forked from a preloaded fork server) or Ray tasks
+    inputs     folders, files and globs → files, and their hashes
+    manifest   the SQLite commit point that makes a killed batch resumable
+    export     JSON Lines appenders and the Parquet tables
+    progress   the progress bar or line
+"""
+
+from .run import (EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, UsageError,  # noqa: F401
+                  run_batch)

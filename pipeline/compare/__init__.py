@@ -1,0 +1,147 @@
+"""Compare: check a local plan against Directive 20-CT/TW (or against the plan it implements).
+
+The plan is cut into passages (sentences and list items, each tagged with the section it
+sits in). Each provision of the reference is scored against every window of one or two
+consecutive passages by three kinds of evidence, all computed on diacritic-stripped,
+lower-cased text so that repaired or half-repaired OCR still matches:
+
+* cue phrases: the share of the provision's cue phrases found in the window, exactly or
+  fuzzily (rapidfuzz `partial_ratio`, for OCR damage);
+* lexical: TF-IDF cosine over syllable unigrams and bigrams, IDF taken over the plan's
+  passages, with the reference's stop phrases (the fixed wording that every sentence
+  repeats) removed;
+* fuzzy: rapidfuzz `token_set_ratio` between the provision's wording and the window,
+  computed for the best few windows only.
+
+A weighted sum of the three is the window's score; a provision's score is its best
+window's, and thresholds (compare/data/compare.json, calibrated on corpus/gold/compare) turn it
+into covered / partial / missing. Body passages that match no provision are reported as
+additions, with the targets and markets the extractors found in them.
+
+    passages    the plan cut into sentences and list items
+    reference   Directive 20 (compare/data/references/), or another plan as a reference
+    scoring     every provision against every window of passages
+    evidence    the passages that cover a provision; the plan's additions
+    report      Markdown and HTML reports
+
+`pipeline.compare(plan, against)` extracts the plan (and a reference plan) and compares them
+(`pipeline.runner.compare`); `compare_record` compares a record already extracted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import numpy as np
+
+from .._callable import make_callable
+from ..errors import ChithiError
+from ..schema import Comparison, ComparisonSummary, DocumentRecord, GroupCoverage, ProvisionResult
+from .evidence import additions_of, evidence_for
+from .passages import body_range, passages_of
+from .reference import ReferenceDocument, is_reference_id, known_references, load_reference, reference_from_plan
+from .scoring import Scorer, status_of
+from .settings import settings
+
+__all__ = ["ReferenceDocument", "compare_record", "is_reference_id", "known_references", "load_reference", "main_record",
+           "reference_from_plan", "render", "settings", "status_of"]
+PLAN_TYPES = ("ke_hoach", "chuong_trinh")
+
+
+def main_record(records: list[DocumentRecord]) -> DocumentRecord:
+    """The plan among the documents of a file (a cover letter may come first): a plan or
+    programme when the metadata stage typed one, else the longest document."""
+    return max(records, key=lambda r: (r.document.doc_type in PLAN_TYPES, len(r.text)))
+
+
+def compare_record(record: DocumentRecord, reference: ReferenceDocument, against: str) -> Comparison:
+    passages = passages_of(record)
+    if not passages:
+        raise ChithiError(record.source.path, "the plan has no text to compare", "compare")
+    scorer = Scorer(passages, reference, body_range(record, passages), record.text)
+    results, all_evidence = [], []
+    best_single = np.zeros(len(passages))
+    singles = len(passages)  # the first windows are the single passages
+    for provision in reference.provisions:
+        scores, ranking = scorer.score(provision)
+        best_single = np.maximum(best_single, ranking[:singles])
+        best = float(scores.max()) if len(scores) else 0.0
+        evidence = evidence_for(record, scorer, provision, scores)
+        all_evidence.extend(evidence)
+        results.append(ProvisionResult(
+            id=provision.id, group=provision.group, title=provision.title, text=provision.text,
+            status=status_of(best), score=round(best, 3), evidence=evidence,
+        ))
+    return Comparison(
+        plan=record.source,
+        plan_document=record.document,
+        against=against,
+        reference_title=reference.title,
+        provisions=results,
+        additions=additions_of(record, scorer, best_single, all_evidence),
+        summary=summarize(results, reference, *dating(record, reference)),
+    )
+
+
+def dating(record: DocumentRecord, reference: ReferenceDocument) -> tuple[str | None, bool | None, str | None]:
+    """(plan date, whether the plan predates the reference, how that was decided).
+
+    The issue date decides when the metadata stage found one. An undated plan that cites
+    the reference cannot predate it; otherwise the latest date it mentions (years in its
+    title, dates of the documents it cites) is a lower bound of its issue date, so a plan
+    whose every date lies before the reference was very probably issued before it too.
+    """
+    plan_date = record.document.issued_date
+    if not reference.date:
+        return plan_date, None, None
+    if plan_date:
+        return plan_date, plan_date < reference.date, "issued_date"
+    if reference.number and any(r.number == reference.number for r in record.references):
+        return None, False, "cites_reference"
+    years = re.findall(r"\b(?:19|20)\d\d\b", record.document.title or "")
+    mentioned = [f"{y}-12-31" for y in years] + [r.date for r in record.references if r.date]
+    if not mentioned:
+        return None, None, None
+    return None, max(mentioned) < reference.date, "latest_date_in_plan"
+
+
+def summarize(results: list[ProvisionResult], reference: ReferenceDocument, plan_date: str | None,
+              predates: bool | None = None, how: str | None = None) -> ComparisonSummary:
+    groups = []
+    for group in dict.fromkeys(r.group for r in results):
+        members = [r for r in results if r.group == group]
+        groups.append(_coverage(group, reference.groups.get(group, ""), members))
+    if predates is None and plan_date and reference.date:
+        predates, how = plan_date < reference.date, "issued_date"
+    return ComparisonSummary(
+        overall=_coverage("all", "", results).coverage,
+        groups=groups,
+        predates_reference=predates,
+        plan_date=plan_date,
+        reference_date=reference.date,
+        dating=how,
+    )
+
+
+def _coverage(group: str, title: str, members: list[ProvisionResult]) -> GroupCoverage:
+    count = Counter(r.status for r in members)
+    value = (count["covered"] + 0.5 * count["partial"]) / len(members) if members else 0.0
+    return GroupCoverage(group=group, title=title, covered=count["covered"], partial=count["partial"],
+                         missing=count["missing"], coverage=round(value, 3))
+
+
+def render(result: Comparison, fmt: str = "json") -> str:
+    """The comparison as JSON, Markdown or a self-contained HTML page."""
+    from .report import render_html, render_markdown
+
+    if fmt == "json":
+        return result.model_dump_json(indent=2) + "\n"
+    if fmt == "md":
+        return render_markdown(result)
+    if fmt == "html":
+        return render_html(result)
+    raise ChithiError(None, f"unknown report format {fmt!r} (json, md or html)", "compare")
+
+
+make_callable(__name__, "pipeline.runner:compare")

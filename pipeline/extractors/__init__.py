@@ -1,1 +1,0 @@
-"""Field extractors: one module per field of the output contract."""

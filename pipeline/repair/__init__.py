@@ -1,0 +1,125 @@
+"""Repair: legacy encodings, normalisation, then per-line routing to the right repairer.
+
+    text ─ legacy.decode_legacy (TCVN3/VNI) ─ normalize ─ for each line: routing.classify
+        clean       → left as it is, except words with marks that are not syllables
+        stripped    → diacritics restored with the language model (`diacritics.restore_lines`)
+        ocr_garble  → `garble.repair_lines` (English-OCR garble: a noisy channel and the same LM)
+
+A legacy-font decoding is kept only when it turns clearly more words into syllables (OCR
+text full of "é" is not TCVN3). Token edits next to each other are merged into one
+readable `Repair` span whose offsets point into the final text (`edits`).
+
+`pipeline.repair("Thuc hien")` calls `repair` below.
+"""
+
+from __future__ import annotations
+
+from .._callable import make_callable
+from ..schema import Repaired
+from ..text.vietnamese import is_syllable, token_kinds
+from .diacritics import restore_lines
+from .edits import Edit, apply_edits, merge_adjacent
+from .garble import repair_lines
+from .legacy import decode_legacy
+from .normalize import normalize
+from .routing import (MIN_WORDS, LineStats, invalid_spans, line_class, line_stats, short_line_class,
+                      total_stats)
+
+LEGACY_MIN_GAIN = 3  # a legacy decoding must turn this many more words into syllables
+LEGACY_MIN_SHARE = 0.05  # … and at least this share of all words
+
+
+def repair(text: str) -> Repaired:
+    """Repair `text`: every edit is reported as a `Repair` with offsets into the result."""
+    text, legacy = _decode_legacy(text)
+    text = normalize(text)
+    lines = text.split("\n")
+    stats = [line_stats(line) for line in lines]
+    doc_class = total_stats(stats).classify()
+    kinds = [line_class(st, doc_class) if st.words >= MIN_WORDS else short_line_class(st, doc_class) for st in stats]
+    edits: list[Edit] = []
+    for start, line_edits in zip(_line_starts(lines), _repair_lines(lines, kinds, stats)):
+        edits.extend(e.shifted(start) for e in line_edits)
+    fixed, repairs = apply_edits(text, merge_adjacent(text, edits))
+    return Repaired(text=fixed, repairs=repairs, legacy_encoding=legacy)
+
+
+def _line_starts(lines: list[str]) -> list[int]:
+    starts, offset = [], 0
+    for line in lines:
+        starts.append(offset)
+        offset += len(line) + 1
+    return starts
+
+
+def _repair_lines(lines: list[str], kinds: list[str], stats: list[LineStats]) -> list[list[Edit]]:
+    """Edits per line: garbled lines go to the OCR-garble repairer, the rest are restored
+    together in one batched decode; in stripped lines, the few garbled tokens (s6, cta)
+    take the garble repairer's edit while restoration handles the other words. A clean line
+    with no suspect word has nothing restoration would change and is not decoded."""
+    out: list[list[Edit] | None] = [None] * len(lines)
+    for i, (kind, st) in enumerate(zip(kinds, stats)):
+        if kind == "clean" and not st.suspect:
+            out[i] = []
+    garbled = [i for i, kind in enumerate(kinds) if kind == "ocr_garble"]
+    for i, edits in zip(garbled, _garble_edits_many([lines[i] for i in garbled])):
+        out[i] = edits
+    todo = [i for i, edits in enumerate(out) if edits is None]
+    modes = [(lines[i], "clean" if kinds[i] == "clean" else "stripped") for i in todo]
+    for i, edits in zip(todo, restore_lines(modes)):
+        out[i] = edits
+    # In stripped lines, the few garbled words are read by the garble repairer, all lines at
+    # once, with the restored words around them as context.
+    spans = {i: invalid_spans(lines[i]) for i in todo if kinds[i] == "stripped"}
+    spans = {i: s for i, s in spans.items() if s}
+    found = _garble_edits_many([_restored_in_place(lines[i], out[i]) for i in spans], list(spans.values()))
+    for (i, line_spans), garble in zip(spans.items(), found):
+        out[i] = _with_garbled_tokens(out[i], line_spans, garble)
+    return out
+
+
+def _restored_in_place(line: str, edits: list[Edit]) -> str:
+    """The line with its restoration edits applied where they keep the length (a restored
+    syllable is as long as its stripped form in NFC), so that offsets still hold."""
+    for e in sorted(edits, key=lambda e: e.start, reverse=True):
+        if len(e.replacement) == e.end - e.start:
+            line = line[:e.start] + e.replacement + line[e.end:]
+    return line
+
+
+def _with_garbled_tokens(edits: list[Edit], spans: list[tuple[int, int]], garble: list[Edit]) -> list[Edit]:
+    """Add the garble repairer's edits that touch garbled tokens of a stripped line; they
+    win over restoration edits they overlap."""
+    garble = [g for g in garble if any(g.start < e and s < g.end for s, e in spans)]
+    kept = [e for e in edits if not any(g.start < e.end and e.start < g.end for g in garble)]
+    return sorted(kept + garble, key=lambda e: e.start)
+
+
+def _garble_edits_many(lines: list[str], spans: list[list[tuple[int, int]]] | None = None) -> list[list[Edit]]:
+    """Edits from `garble.repair_lines` for many lines, decoded together, reading only the
+    words in `spans` when given."""
+    return repair_lines(lines, spans) if lines else []
+
+
+def _decode_legacy(text: str) -> tuple[str, str | None]:
+    """TCVN3/VNI conversion, kept only when it makes clearly more words syllables."""
+    decoded, encoding = decode_legacy(text)
+    if encoding is None or decoded == text:
+        return text, None
+    # Counted on the lines that changed (decode_legacy keeps the lines; no token spans two).
+    changed = [(old, new) for old, new in zip(text.split("\n"), decoded.split("\n")) if old != new]
+    gain = sum(_syllable_count(new) - _syllable_count(old) for old, new in changed)
+    if gain < LEGACY_MIN_GAIN or gain < LEGACY_MIN_SHARE * _word_count(text):
+        return text, None
+    return decoded, encoding
+
+
+def _syllable_count(text: str) -> int:
+    return sum(1 for word, kind in token_kinds(text) if kind == "word" and is_syllable(word))
+
+
+def _word_count(text: str) -> int:
+    return sum(1 for _, kind in token_kinds(text) if kind == "word")
+
+
+make_callable(__name__, "pipeline.repair:repair")

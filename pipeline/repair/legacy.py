@@ -1,0 +1,198 @@
+"""Legacy Vietnamese font encodings: detect TCVN3 (ABC) and VNI text and convert it to Unicode.
+
+PDFs made with the old 8-bit fonts extract as mojibake: TCVN3 "ViÖt Nam", "ng­êi lao ®éng";
+VNI "Vieät Nam", "ngöôøi lao ñoäng". The encoding that makes the text most Vietnamese
+(syllables gained, tell-tale code characters lost) is chosen for the whole text, then each
+line is decoded only where that raises its score, so clean Unicode text is never touched.
+The tables live in repair/data/{tcvn3,vni}.json (written by scripts/make_legacy_tables.py).
+
+TCVN3 capital fonts (.VnTimeH and friends) reuse the lower-case codes, so an accented
+capital extracts as its lower-case code; the case is inferred from the ASCII capitals around
+it (a word or line in capitals), from the start of a sentence, and from words training text
+capitalises in mid-sentence ("Ủy ban").
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from functools import cache
+
+from ..resources import data
+from ..text.vietnamese import is_syllable
+
+ENCODINGS = ("TCVN3", "VNI")
+WORD = re.compile(r"[^\s\d!-/:-@\[-`{-~]+")  # letters and legacy codes between spaces, digits, ASCII punctuation
+NON_LETTERS = re.compile(r"[\s\d!-/:-@\[-`{-~]+")
+LATIN1_VIETNAMESE = set("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ")
+MIN_DOCUMENT_GAIN = 1.0  # one more syllable, or two tell-tale codes gone
+AFTER_SENTENCE_END = re.compile(r"([.!?:]\s+|^\s*[-–+•*#]+\s*|^\s*[\dIVXa-zđ]{1,4}[.)]\s+)$")
+# Vietnamese letters outside Latin-1: legacy fonts never produce them, Unicode text always has them.
+UNICODE_ONLY_LETTER = re.compile(r"[ăđĩũơưĂĐĨŨƠƯ\u1ea0-\u1ef9]")
+
+
+@cache
+def _table(encoding: str) -> dict[str, str]:
+    """Code (one character for TCVN3, one or two for VNI) -> Unicode letter."""
+    return data("pipeline.repair", f"{encoding.lower()}.json")["table"]
+
+
+@cache
+def _inverse(encoding: str) -> dict[str, str]:
+    inverse: dict[str, str] = {}
+    for code, letter in _table(encoding).items():
+        inverse.setdefault(letter, code)
+    return inverse
+
+
+def _score(line: str) -> float:
+    """How Vietnamese a line looks: its syllables, less half a point per character that no
+    Vietnamese text contains (the tell-tale codes such as "§", "µ", "ö", "ø")."""
+    syllables = sum(is_syllable(w) for w in NON_LETTERS.split(line) if w)
+    foreign = sum(1 for c in line if "\xa0" <= c <= "\xff" and c not in LATIN1_VIETNAMESE)
+    return syllables - 0.5 * foreign
+
+
+# --- decoding -------------------------------------------------------------------------------
+
+def _decode_tcvn3_line(line: str, starts_sentence: bool = True) -> str:
+    table = _table("TCVN3")
+    decoded = "".join(table.get(c, c) for c in line)
+    return _restore_capitals(line, decoded, starts_sentence)
+
+
+def _restore_capitals(original: str, decoded: str, starts_sentence: bool) -> str:
+    """Upper-case letters that a .VnTimeH-style capital font wrote with lower-case codes.
+
+    A word is capitalised when the ASCII letters around it are capitals (the word, or the
+    whole line), when it starts a sentence or list item, or when training text writes it
+    capitalised in mid-sentence ("Ủy ban"; the `capitalised` list in tcvn3.json).
+    """
+    table = _table("TCVN3")
+    capitalised = _capitalised()
+    ascii_letters = [c for c in original if c.isascii() and c.isalpha()]
+    line_in_capitals = len(ascii_letters) >= 4 and sum(c.isupper() for c in ascii_letters) >= 0.9 * len(ascii_letters)
+    words = list(WORD.finditer(original))
+    out = list(decoded)
+    for index, match in enumerate(words):
+        word = match.group()
+        if not any(c in table and table[c].islower() for c in word) or _is_list_marker(original, match):
+            continue
+        letters = [c for c in word if c.isascii() and c.isalpha()]
+        capitals = bool(letters) and all(c.isupper() for c in letters)
+        if (capitals and len(letters) >= 2) or (line_in_capitals and (capitals or not letters)):
+            out[match.start():match.end()] = decoded[match.start():match.end()].upper()
+        elif word[0] in table and table[word[0]].islower():
+            this = decoded[match.start():match.end()].lower().strip(string.punctuation)
+            after = decoded[words[index + 1].start():words[index + 1].end()].lower().strip(string.punctuation) if index + 1 < len(words) else ""
+            if f"{this} {after}" in capitalised or this in capitalised or _at_sentence_start(original[:match.start()], starts_sentence):
+                out[match.start()] = decoded[match.start()].upper()
+    return "".join(out)
+
+
+def _is_list_marker(line: str, match: re.Match) -> bool:
+    """"a)", "®)", "b." at the start of a line: item letters keep their case."""
+    return len(match.group()) <= 2 and not line[:match.start()].strip() and line[match.end():match.end() + 1] in ".)"
+
+
+@cache
+def _capitalised() -> frozenset[str]:
+    return frozenset(data("pipeline.repair", "tcvn3.json").get("capitalised", {}))
+
+
+def _at_sentence_start(prefix: str, line_starts_sentence: bool) -> bool:
+    """Whether a word after `prefix` (the line so far) begins a sentence or list item."""
+    if not prefix.strip():
+        return line_starts_sentence
+    return AFTER_SENTENCE_END.search(prefix) is not None
+
+
+def _decode_vni_line(line: str, starts_sentence: bool = True) -> str:
+    table = _table("VNI")
+    out, i = [], 0
+    while i < len(line):
+        pair = line[i:i + 2]
+        if len(pair) == 2 and pair in table:
+            out.append(table[pair])
+            i += 2
+        else:
+            out.append(table.get(line[i], line[i]))
+            i += 1
+    return "".join(out)
+
+
+DECODERS = {"TCVN3": _decode_tcvn3_line, "VNI": _decode_vni_line}
+
+
+def _ends_sentence(line: str) -> bool:
+    """Whether text after `line` starts a sentence: nothing before, closing punctuation, or a heading."""
+    line = line.strip()
+    return not line or line[-1] in ".!?:" or not any(c.islower() for c in line)
+
+
+def _decode_lines(lines: list[str], encoding: str, scores: dict[int, float]) -> tuple[list[str | None], float]:
+    """Each line decoded with one table, or None where that does not make it more Vietnamese;
+    and the score the decoded lines gain. `scores` keeps the lines' own scores by index, for
+    the next encoding."""
+    decoder = DECODERS[encoding]
+    out: list[str | None] = []
+    gain = 0.0
+    previous = ""  # the last line with text
+    for index, line in enumerate(lines):
+        line_before, previous = previous, line if line.strip() else previous
+        if line.isascii() or UNICODE_ONLY_LETTER.search(line):
+            out.append(None)  # legacy fonts only produce Latin-1 codes; real Unicode letters mean Unicode
+            continue
+        decoded = decoder(line, _ends_sentence(line_before))  # only for the lines decoded: it reads every character
+        before = scores.get(index)
+        if before is None:
+            before = scores[index] = _score(line)
+        after = _score(decoded)
+        if after > before:
+            out.append(decoded)
+            gain += after - before
+        else:
+            out.append(None)
+    return out, gain
+
+
+def decode_legacy(text: str) -> tuple[str, str | None]:
+    """Convert TCVN3 or VNI lines of `text` to Unicode.
+
+    The encoding is chosen for the whole text (the table that makes the most syllables
+    well-formed); it is then applied to each line it improves, so Unicode lines stay as they
+    are. Returns the text (same line structure) and "TCVN3", "VNI" or None (nothing converted).
+    """
+    lines = text.split("\n")
+    best_gain, best = MIN_DOCUMENT_GAIN, None
+    scores: dict[int, float] = {}
+    for encoding in ENCODINGS:
+        decoded, gain = _decode_lines(lines, encoding, scores)
+        if gain >= best_gain:
+            best_gain, best = gain, (encoding, decoded)
+    if best is None:
+        return text, None
+    encoding, decoded = best
+    return "\n".join(new if new is not None else old for old, new in zip(lines, decoded)), encoding
+
+
+# --- encoding (for tests and the round-trip evaluation) --------------------------------------
+
+def encode_legacy(text: str, encoding: str) -> str:
+    """Write Unicode text as a TCVN3 or VNI font would store it.
+
+    TCVN3 has no accented capitals: like a .VnTimeH font, they take the lower-case code.
+    """
+    if encoding not in ENCODINGS:
+        raise ValueError(f"unknown legacy encoding {encoding!r}; expected one of {ENCODINGS}")
+    inverse = _inverse(encoding)
+    out = []
+    for char in unicodedata.normalize("NFC", text):
+        if char in inverse:
+            out.append(inverse[char])
+        elif encoding == "TCVN3" and char.lower() in inverse:
+            out.append(inverse[char.lower()])
+        else:
+            out.append(char)
+    return "".join(out)
