@@ -38,10 +38,34 @@ _SOURCES = {
 if TYPE_CHECKING:  # for type checkers and editors; at run time the names load lazily
     from .document import Document
     from .errors import ChithiError
-    from .schema import (Addition, Agency, Check, Comparison, ComparisonSummary, Deadline, DocumentInfo,
-                         DocumentRecord, ErrorRecord, Evidence, Funding, Issuer, Market, Mention, PageInfo,
-                         ProvisionResult, Recipient, Reference, Repair, Repaired, Section, Signer, Source, Span,
-                         Target, Task)
+    from .schema import (
+        Addition,
+        Agency,
+        Check,
+        Comparison,
+        ComparisonSummary,
+        Deadline,
+        DocumentInfo,
+        DocumentRecord,
+        ErrorRecord,
+        Evidence,
+        Funding,
+        Issuer,
+        Market,
+        Mention,
+        PageInfo,
+        ProvisionResult,
+        Recipient,
+        Reference,
+        Repair,
+        Repaired,
+        Section,
+        Signer,
+        Source,
+        Span,
+        Target,
+        Task,
+    )
     from .spacy_export import to_spacy
 
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Optional
+from typing import IO
 
 import typer
 
@@ -67,7 +67,7 @@ def fail(message: str, code: int = EXIT_USAGE) -> None:
 
 
 @contextmanager
-def _output(path: Optional[Path]) -> Iterator[IO[str]]:
+def _output(path: Path | None) -> Iterator[IO[str]]:
     """Standard output, or the file `path` (its folder made); an unwritable place is one line, exit 4."""
     if path is None:
         yield sys.stdout
@@ -91,7 +91,7 @@ def _read_stdin() -> str:
 @app.command()
 def extract(
     files: list[str] = typer.Argument(..., help="Input files (.txt .md .docx .pdf .png .jpg .tif …), or - for standard input."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write JSON Lines here instead of stdout."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write JSON Lines here instead of stdout."),
     no_repair: bool = typer.Option(False, "--no-repair", help="Skip the repair stage (normalisation only)."),
     no_model: bool = typer.Option(False, "--no-model", help="Rules only: leave out the NER model."),
     pretty: bool = typer.Option(False, "--pretty", help="Indented JSON (one object per document, not JSONL)."),
@@ -175,7 +175,7 @@ def compare(
     file: str = typer.Argument(..., help="The local plan to check, or - for standard input."),
     against: str = typer.Option("directive-20", "--against", help="A reference id (directive-20) or another plan's file."),
     fmt: str = typer.Option("json", "--format", help="json, md or html."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output"),
+    output: Path | None = typer.Option(None, "-o", "--output"),
 ) -> None:
     """Compare a local plan with Directive 20-CT/TW (or with the plan it implements)."""
     from .compare import render
@@ -204,9 +204,9 @@ def batch(
     out_dir: Path = typer.Option(..., "-o", "--out-dir", help="Output folder."),
     workers: int = typer.Option(1, "--workers", "-w", help="Worker processes (local) or parallel tasks (ray)."),
     engine: str = typer.Option("local", "--engine", help="local or ray."),
-    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address (ray engine)."),
+    ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster address (ray engine)."),
     resume: bool = typer.Option(False, "--resume", help="Skip files already done (same content and pipeline version)."),
-    compare_with: Optional[str] = typer.Option(None, "--compare", help="Also compare each plan with this reference."),
+    compare_with: str | None = typer.Option(None, "--compare", help="Also compare each plan with this reference."),
     no_repair: bool = typer.Option(False, "--no-repair"),
     no_parquet: bool = typer.Option(False, "--no-parquet", help="Write JSON Lines only."),
     max_file_mb: float = typer.Option(25.0, "--max-file-mb", help="Larger files are reported as errors."),

@@ -53,7 +53,8 @@ def to_spacy(record: DocumentRecord, vocab: Any = None) -> Doc:
         vocab = spacy.blank("vi", config={"nlp": {"tokenizer": {"use_pyvi": False}}}).vocab
     text = record.text
     pieces = [m.group() for m in _TOKEN.finditer(text)]
-    words, spaces = [], []
+    words: list[str] = []
+    spaces: list[bool] = []
     for piece in pieces:  # a single space after a token is its trailing space; other white space is a token
         if piece == " " and words and not spaces[-1] and not words[-1].isspace():
             spaces[-1] = True

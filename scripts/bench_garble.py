@@ -16,9 +16,8 @@ import argparse
 import time
 from pathlib import Path
 
-from pipeline.repair import channel, garble, garbled_codes
+from pipeline.repair import channel, garble, garbled_codes, repair
 from pipeline.repair.normalize import normalize
-from pipeline.repair import repair
 from pipeline.text.vietnamese import tokenize
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def base_records(paths: list[Path]):
     """The records as they enter the document stages: repaired, split, nothing extracted."""
-    from pipeline.runner import process
     from pipeline.ingest import ingest_path
+    from pipeline.runner import process
 
     return [r for path in paths for r in process(ingest_path(path), stages=[])]
 

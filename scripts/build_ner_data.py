@@ -48,11 +48,11 @@ sys.path.insert(0, str(ROOT))
 import spacy  # noqa: E402
 from spacy.tokens import DocBin, Span  # noqa: E402
 
-from pipeline.runner import document_stages, run_stages  # noqa: E402
 from pipeline.document import Document  # noqa: E402
-from pipeline.registry import get_stage  # noqa: E402
-from pipeline.schema import DocumentRecord  # noqa: E402
 from pipeline.extract.ner import rule_spans, syllable_doc, syllable_tokens, token_range  # noqa: E402
+from pipeline.registry import get_stage  # noqa: E402
+from pipeline.runner import document_stages, run_stages  # noqa: E402
+from pipeline.schema import DocumentRecord  # noqa: E402
 from pipeline.text.vietnamese import parse, strip_diacritics, syllables  # noqa: E402
 
 CORPORA = Path("/work/shared/corpora/legal")

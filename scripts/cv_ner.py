@@ -44,12 +44,13 @@ import spacy  # noqa: E402
 from evaluate import key_of, prf, score  # noqa: E402
 from train_ner import DATA, DEPTH, PREFIXES, WIDTH, blank, examples, read, train, training_docs  # noqa: E402
 
-from pipeline.runner import document_stages, run_stages  # noqa: E402
 from pipeline.document import Document  # noqa: E402
 from pipeline.extract import ner as model_stage  # noqa: E402
-from pipeline.extract.agencies import GOLD_KEY as AGENCY_KEY, name_key  # noqa: E402
+from pipeline.extract.agencies import GOLD_KEY as AGENCY_KEY  # noqa: E402
+from pipeline.extract.agencies import name_key
 from pipeline.extract.markets import GOLD_KEY as MARKET_KEY  # noqa: E402
 from pipeline.registry import get_stage  # noqa: E402
+from pipeline.runner import document_stages, run_stages  # noqa: E402
 from pipeline.schema import DocumentRecord  # noqa: E402
 
 SAMPLES = ROOT / "corpus" / "samples"

@@ -19,9 +19,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.compare import compare, settings, status_of  # noqa: E402
+from pipeline.compare import (  # noqa: E402
+    _main_record,  # noqa: E402
+    compare,
+    settings,
+    status_of,
+)
 from pipeline.runner import extract  # noqa: E402
-from pipeline.compare import _main_record  # noqa: E402
 
 STATUSES = ("covered", "partial", "missing")
 

@@ -25,11 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import pipeline.repair.lm as lm_module  # noqa: E402
-from pipeline.repair.normalize import normalize  # noqa: E402
-from pipeline.repair import repair  # noqa: E402
-from pipeline.text.vietnamese import strip_diacritics, tokenize  # noqa: E402
 from train_lm import CLEAN_SAMPLES, is_held_out, read_corpus  # noqa: E402
+
+import pipeline.repair.lm as lm_module  # noqa: E402
+from pipeline.repair import repair  # noqa: E402
+from pipeline.repair.normalize import normalize  # noqa: E402
+from pipeline.text.vietnamese import strip_diacritics, tokenize  # noqa: E402
 
 
 def words(text: str) -> list[str]:

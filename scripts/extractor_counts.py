@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.runner import extract  # noqa: E402
 from pipeline.errors import ChithiError  # noqa: E402
+from pipeline.runner import extract  # noqa: E402
 
 FIELDS = ("markets", "targets", "checks", "deadlines", "funding")
 

@@ -14,8 +14,8 @@ import argparse
 import json
 import re
 import sys
-from collections import Counter
 import unicodedata
+from collections import Counter
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[1] / "pipeline" / "data"

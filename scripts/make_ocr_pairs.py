@@ -25,7 +25,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ocr_common import (  # noqa: E402
-    FONTS, compose_page, corpus_documents, ocr_english, prose_lines, sample_plans, token_pairs,
+    FONTS,
+    compose_page,
+    corpus_documents,
+    ocr_english,
+    prose_lines,
+    sample_plans,
+    token_pairs,
 )
 
 LINES_PER_PAGE = 22

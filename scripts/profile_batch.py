@@ -114,13 +114,13 @@ def wrap_stage(registry, name: str) -> None:
 
 
 def profile(paths: list[Path], out: Path, repair: bool, settle_heap: bool = True) -> tuple[int, float, float, float]:
+    from pipeline.batch.export import JsonlAppender, write_parquet
     from pipeline.batch.inputs import file_sha256
+    from pipeline.batch.manifest import FileEntry, Manifest
     from pipeline.batch.run import COMMIT_FILES
     from pipeline.batch.work import FileResult
-    from pipeline.runner import process
-    from pipeline.batch.export import JsonlAppender, write_parquet
     from pipeline.ingest import ingest_path
-    from pipeline.batch.manifest import FileEntry, Manifest
+    from pipeline.runner import process
 
     wrap(importlib.import_module("pipeline.runner"), "_flag_repaired", "flag repaired spans")
     process(ingest_path(paths[0]), repair=repair)  # loads the models (the batch warm-up)

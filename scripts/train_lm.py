@@ -20,8 +20,8 @@ import argparse
 import gzip
 import hashlib
 import json
-import sys
 import re
+import sys
 import time
 import unicodedata
 from collections import Counter

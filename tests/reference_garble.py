@@ -6,8 +6,19 @@ from __future__ import annotations
 
 import math
 
-from pipeline.repair.channel import (BEAM, END, MARGIN, MAX_SYLLABLES_PER_TOKEN, PRIOR_WEIGHT, UNSEEN_IDENTITY_LOGPROB,
-                             _deletion_steps, _letter_steps, _trie, _unigram_logprob, channel)
+from pipeline.repair.channel import (
+    BEAM,
+    END,
+    MARGIN,
+    MAX_SYLLABLES_PER_TOKEN,
+    PRIOR_WEIGHT,
+    UNSEEN_IDENTITY_LOGPROB,
+    _deletion_steps,
+    _letter_steps,
+    _trie,
+    _unigram_logprob,
+    channel,
+)
 
 
 def _walk(node: dict, chunk: str) -> dict | None:

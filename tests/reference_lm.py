@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.repair.lm import PRUNE_GAP, _SHIFT, _check
+from pipeline.repair.lm import _SHIFT, PRUNE_GAP, _check
 
 
 def decode_many(self, lattices: list[list[list[tuple[str, float]]]], beam: int = 8,

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from functools import cache
 
-
-from pipeline.runner import run_stages
 from pipeline.extract.agencies import GOLD_KEY, find_mentions
+from pipeline.runner import run_stages
 from tests.conftest import ROOT, sample
 
 STAGES = ["sections", "agencies"]

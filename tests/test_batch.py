@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.batch import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, run_batch
-from pipeline.batch import engines, run as run_module
-from pipeline.batch.work import Job, process_file
+from pipeline.batch import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, engines, run_batch
+from pipeline.batch import run as run_module
 from pipeline.batch.export import DOCUMENT_TABLES, doc_id
+from pipeline.batch.work import Job, process_file
 from pipeline.schema import DocumentRecord, ErrorRecord
 
 from .conftest import ROOT, sample

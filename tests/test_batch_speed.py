@@ -104,9 +104,9 @@ def test_trie_alternation_matches_what_the_longest_first_alternation_matches():
     on the lower-cased and on the folded text."""
     import re
 
-    from pipeline.text.places import _names
     from pipeline.text.fold import fold
     from pipeline.text.match import any_of
+    from pipeline.text.places import _names
 
     for folded in (False, True):
         _, owners = _names(folded)

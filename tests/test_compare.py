@@ -12,10 +12,10 @@ import pytest
 import pipeline
 from pipeline.compare import load_reference, render, summarize
 from pipeline.compare.passages import split_passages
-from pipeline.runner import compare
-from pipeline.text.fold import plain_words
 from pipeline.errors import ChithiError
+from pipeline.runner import compare
 from pipeline.schema import Comparison
+from pipeline.text.fold import plain_words
 
 from .conftest import ROOT, sample
 

@@ -11,8 +11,7 @@ import pytest
 from pydantic import BaseModel
 
 import pipeline
-from pipeline.schema import schema_files
-from pipeline.schema import DocumentRecord, Mention, Span
+from pipeline.schema import DocumentRecord, Mention, Span, schema_files
 
 from .conftest import ROOT, sample
 

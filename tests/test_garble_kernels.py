@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.repair import channel, garble, garble_kernels
-from pipeline.repair import repair
+from pipeline.repair import channel, garble, garble_kernels, repair
 from tests import reference_garble
 
 SAMPLES = sorted((Path(__file__).resolve().parents[1] / "corpus" / "samples").glob("00[0-4]_*.txt"))

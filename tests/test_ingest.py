@@ -11,9 +11,9 @@ import docx
 import pytest
 
 from pipeline.errors import ChithiError, EmptyDocument, EncryptedFile, UnreadableFile, UnsupportedFormat
+from pipeline.ingest import ingest_path
 from pipeline.ingest.pdf import text_layer_quality
 from pipeline.ingest.plaintext import decode_text, vietnamese_score
-from pipeline.ingest import ingest_path
 
 from .conftest import PDFS, sample
 

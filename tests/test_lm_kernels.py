@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests import reference_lm
-from pipeline.repair.lm import LanguageModel, get_lm, lm_tokens
 from pipeline.repair import repair
+from pipeline.repair.lm import LanguageModel, get_lm, lm_tokens
+from tests import reference_lm
 
 SAMPLES = sorted((Path(__file__).resolve().parents[1] / "corpus" / "samples").glob("00[0-4]_*.txt"))
 

@@ -6,8 +6,8 @@ from functools import cache
 from typer.testing import CliRunner
 
 from pipeline import extract
-from pipeline.runner import run_stages
 from pipeline.cli import app
+from pipeline.runner import run_stages
 
 from .conftest import sample
 

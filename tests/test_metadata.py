@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.document import Document
 from pipeline.structure.metadata import read_metadata, read_recipients
 from pipeline.structure.references import find_references, references
-from pipeline.document import Document
 from tests.structure_helpers import gold, text_of
 
 FIELDS = ("number", "issued_date", "doc_type", "province")

@@ -6,12 +6,12 @@ import pytest
 import spacy
 
 import pipeline
-from pipeline.runner import run_stages
-from pipeline.errors import ChithiError
 from pipeline.document import Document
+from pipeline.errors import ChithiError
 from pipeline.extract import ner as model_stage
 from pipeline.extract.merge import normalise_agency
 from pipeline.extract.ner import apply, lines_to_read, syllable_tokens, token_range
+from pipeline.runner import run_stages
 from pipeline.schema import Repair
 from tests.conftest import sample
 

@@ -5,9 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipeline.repair.normalize import normalize
 from pipeline.repair import repair
 from pipeline.repair.edits import Edit
+from pipeline.repair.normalize import normalize
 from pipeline.text.vietnamese import strip_diacritics, tokenize
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,5 +9,4 @@
     progress   the progress bar or line
 """
 
-from .run import (EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, UsageError,  # noqa: F401
-                  run_batch)
+from .run import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, UsageError, run_batch  # noqa: F401

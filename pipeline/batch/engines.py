@@ -31,7 +31,7 @@ def run_local(jobs: Iterable[Job], workers: int, repair: bool = True,
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    jobs, suspects = iter(jobs), deque()
+    jobs, suspects = iter(jobs), deque[Job]()
     context = multiprocessing.get_context("forkserver")
     _start_fork_server(repair)
     while True:

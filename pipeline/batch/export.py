@@ -8,7 +8,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 
-
 # ------------------------------------------------------------------------------ JSONL
 class JsonlAppender:
     """An append-only JSON Lines file whose writes are durable once `sync()` returns."""

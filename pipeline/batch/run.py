@@ -232,6 +232,7 @@ def _check_arguments(workers, engine, ray_address, compare_with, max_file_mb) ->
 
 def _finish(batch: Batch, engine: str, workers: int, seconds: float, parquet: bool, stream: TextIO) -> int:
     progress, out_dir = batch.progress, batch.out_dir
+    assert progress is not None  # run_batch sets it before any file is read
     failed_total = _count_lines(out_dir / ERRORS)
     tables = {}
     parquet_seconds = 0.0

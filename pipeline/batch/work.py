@@ -82,6 +82,7 @@ def process_file(job: Job) -> FileResult:
 def _compare_all(records: list[DocumentRecord], job: Job, result: FileResult) -> None:
     from ..runner import compare
 
+    assert job.compare_with is not None
     for record in records:
         try:
             result.comparisons.append(compare(record, against=job.compare_with).model_dump_json())

@@ -39,7 +39,7 @@ def evidence_for(record: DocumentRecord, scorer: Scorer, provision: Provision, s
     conf = settings()
     floor = conf["thresholds"]["partial"]
     taken: list[tuple[int, int]] = []
-    out = []
+    out: list[Evidence] = []
     for i in np.argsort(-scores):
         if scores[i] < floor or len(out) >= conf["max_evidence"]:
             break

@@ -154,7 +154,7 @@ def _blocks_as_units(record: DocumentRecord, end: int) -> tuple[dict[str, str], 
     text = record.text[:end]
     starts = [m.start() for m in re.finditer(r"(?m)^[ \t#*]*(?:[IVX]+\.|\d+(?:\.\d+)*\.|[a-zđ]\)|[-+•])[ \t]", text)]
     groups: dict[str, str] = {}
-    units = []
+    units: list[tuple[str, str, str, str]] = []
     group = "0"
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(text)

@@ -188,7 +188,7 @@ def _proper_name(words: list[Word], i: int, g: Gazetteer, limit: int = 4) -> int
     """End index of a run of capitalised alphabetic words starting at `i`."""
     j = i
     while j < len(words) and j - i < limit and words[j].cap and words[j].surface.isalpha() and not words[j].breaks:
-        if _longest(words, j, g.heads) or _longest(words, j, g.name_stops):
+        if _longest(words, j, g.heads) is not None or _longest(words, j, g.name_stops) is not None:
             break
         j += 1
     return j
@@ -251,8 +251,8 @@ def body_is_heading(words: list[Word], start: int, end: int) -> bool:
 def match_at(words: list[Word], i: int, g: Gazetteer, *, nested: bool = False) -> tuple[int, Found] | None:
     """The agency mention starting at word `i`, as (end word index, Found)."""
     prefix, j = "", i
-    if not nested and (hit := _longest(words, i, g.prefixes)):
-        j, prefix = hit[0], hit[1] + " "
+    if not nested and (prefix_hit := _longest(words, i, g.prefixes)):
+        j, prefix = prefix_hit[0], prefix_hit[1] + " "
     if j >= len(words) or not words[j].cap:
         return None
     hit = _longest(words, j, g.heads)

@@ -18,7 +18,8 @@ _HEADING = re.compile(r"^\s*(?:[IVXLC]+\.|\d+(?:\.\d+)*\.?|[a-zđ]\))\s*\S", re.
 
 def preceding_headings(text: str, offset: int, limit: int = 30) -> list[tuple[int, str]]:
     """Short numbered lines (headings) before `offset`, nearest first, at most `limit` lines back."""
-    lines, end = [], text.rfind("\n", 0, offset)
+    lines: list[tuple[int, str]] = []
+    end = text.rfind("\n", 0, offset)
     while end > 0 and len(lines) < limit:
         start = text.rfind("\n", 0, end) + 1
         line = text[start:end]

@@ -143,7 +143,7 @@ def _periodic(text: str, start: int, end: int) -> list[Deadline]:
     return []
 
 
-def _what(text: str, start: int, end: int) -> str:
+def _what(text: str, start: int, end: int) -> str | None:
     """The clause from its first reporting verb on (what is due), on one line."""
     clause = text[start:end]
     folded = lower(clause)

@@ -120,7 +120,8 @@ def merge_agencies(doc: Document, spans: list[tuple[int, int]], confidence: floa
     record, text = doc.record, doc.text
     mentions = agency_rules.copy_mentions(doc.agency_parse)
     names = [a.name for a in record.agencies]
-    seen, made = set(), {}
+    seen: set[tuple[int, int]] = set()
+    made: dict[tuple[int, int], agency_rules.Found] = {}
     for start, end in map(_trimmed(text), spans):
         inside = [m for m in mentions if m.start < end and start < m.end]
         seen.update((m.start, m.end) for m in inside)
@@ -134,8 +135,8 @@ def merge_agencies(doc: Document, spans: list[tuple[int, int]], confidence: floa
         found, score = normalised
         found = replace(found, start=start + found.start, end=start + found.end, roles=set())
         if rule:  # the model reads further than the grammar did: rename when that scores better
-            if agency_rules.name_key(found.name) == agency_rules.name_key(rule.name) or \
-                    score <= closest(text[start:end], [rule.name])[1]:
+            rule_score = (closest(text[start:end], [rule.name]) or ("", 0.0))[1]
+            if agency_rules.name_key(found.name) == agency_rules.name_key(rule.name) or score <= rule_score:
                 continue
             mentions.remove(rule)
         mentions.append(found)

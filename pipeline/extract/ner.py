@@ -25,7 +25,7 @@ from ..document import Document
 from ..errors import ChithiError
 from ..registry import stage
 from ..resources import model_path
-from ..schema import DocumentRecord
+from ..schema import DocumentRecord, Span
 from ..text.match import overlap_test
 from .merge import merge_agencies, merge_markets, merge_parsed
 
@@ -181,7 +181,10 @@ def apply(doc: Document, nlp, calib: dict, *, lines: list[tuple[int, int]] | Non
 def rule_spans(record: DocumentRecord) -> list[tuple[int, int, str]]:
     """The spans of a record's rule items, labelled as the model labels them."""
     spans = [(m.start, m.end, "AGENCY") for a in record.agencies for m in a.mentions]
-    spans += [(m.start, m.end, "MARKET") for x in record.markets if x.code for m in (x.mentions or [x])]
+    for market in record.markets:
+        if market.code:
+            places: list[Span] = [*market.mentions] or [market]
+            spans += [(s.start, s.end, "MARKET") for s in places]
     spans += [(t.start, t.end, "TARGET") for t in record.targets if t.table is None]
     spans += [(d.start, d.end, "DEADLINE") for d in record.deadlines]
     return spans

@@ -107,10 +107,10 @@ def assign_roles(text: str, mentions: list[Found], sections: list[Section]) -> N
         if triggers:
             last = max(triggers, key=lambda t: (t.end(), t.end() - t.start()))
             gap = before_text[last.end():]
-            if before[last.group()] and len(gap) <= 100:
-                m.roles.add(before[last.group()])
-        follow = re.match(r"^(?:\s|X|,|và)*", after_text)
-        trailing = after_text[follow.end():].strip("* ")
+            role = before[last.group()]
+            if role and len(gap) <= 100:
+                m.roles.add(role)
+        trailing = re.sub(r"^(?:\s|X|,|và)*", "", after_text).strip("* ")
         for word, role in after.items():
             if trailing.startswith(word):
                 m.roles.add(role)

@@ -18,6 +18,7 @@ from ..text.fold import lower
 from ..text.numbers import NUMBER, find_period, parse_number
 from .quantities import contains, cue_table, units
 
+
 @dataclass
 class Cell:
     start: int
@@ -155,7 +156,9 @@ def read_quota_table(doc: Document, table: Table, index: int) -> tuple[list[Targ
         return [], []
     unit = _table_unit(doc.text, table.start)
     totals = {lower(t) for t in cues["totals"]}
-    found, sums, total_row = [], {}, None
+    found: list[Target] = []
+    sums: dict[int, float] = {}
+    total_row = None
     for row in body:
         name = _row_name(row)
         if name is None:

@@ -222,8 +222,8 @@ def ocr_pages(pages: list[PageImage], progress: bool = False, label: str = "OCR"
         futures = [pool.submit(ocr_page, page) for page in pages]
         if not progress:
             return [f.result() for f in futures]
-        from rich.progress import Progress
         from rich.console import Console
+        from rich.progress import Progress
 
         with Progress(console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task(label, total=len(futures))

@@ -22,8 +22,7 @@ from .edits import Edit, apply_edits, merge_adjacent
 from .garble import repair_lines
 from .legacy import decode_legacy
 from .normalize import normalize
-from .routing import (MIN_WORDS, LineStats, invalid_spans, line_class, line_stats, short_line_class,
-                      total_stats)
+from .routing import MIN_WORDS, LineStats, invalid_spans, line_class, line_stats, short_line_class, total_stats
 
 LEGACY_MIN_GAIN = 3  # a legacy decoding must turn this many more words into syllables
 LEGACY_MIN_SHARE = 0.05  # … and at least this share of all words
@@ -72,10 +71,10 @@ def _repair_lines(lines: list[str], kinds: list[str], stats: list[LineStats]) ->
     # once, with the restored words around them as context.
     spans = {i: invalid_spans(lines[i]) for i in todo if kinds[i] == "stripped"}
     spans = {i: s for i, s in spans.items() if s}
-    found = _garble_edits_many([_restored_in_place(lines[i], out[i]) for i in spans], list(spans.values()))
+    found = _garble_edits_many([_restored_in_place(lines[i], out[i] or []) for i in spans], list(spans.values()))
     for (i, line_spans), garble in zip(spans.items(), found):
-        out[i] = _with_garbled_tokens(out[i], line_spans, garble)
-    return out
+        out[i] = _with_garbled_tokens(out[i] or [], line_spans, garble)
+    return [edits or [] for edits in out]  # every line has its edits by now
 
 
 def _restored_in_place(line: str, edits: list[Edit]) -> str:

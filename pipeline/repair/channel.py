@@ -238,7 +238,10 @@ def _letter_rows() -> _LetterRows:
 def _chunks(observed: str, model: Channel, columns: dict[str, int]) -> garble_kernels.Chunks:
     """The multi-character rules that apply at each position of `observed`, in the order
     the channel lists them (shorter observed chunks first)."""
-    start, length, lp, chars_start, chars = [0], [], [], [0], []
+    start, chars_start = [0], [0]
+    length: list[int] = []
+    lp: list[float] = []
+    chars: list[int] = []
     n = len(observed)
     for j in range(n):
         for k in range(1, min(model.longest, n - j) + 1):

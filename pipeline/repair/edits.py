@@ -48,7 +48,7 @@ def apply_edits(text: str, edits: list[Edit]) -> tuple[str, list[Repair]]:
         out.append(text[cursor:e.start])
         start = e.start + shift
         out.append(e.replacement)
-        repairs.append(Repair(start=start, end=start + len(e.replacement), kind=e.kind, repaired=True,  # type: ignore[arg-type]
+        repairs.append(Repair(start=start, end=start + len(e.replacement), kind=e.kind, repaired=True,
                               original=text[e.start:e.end], replacement=e.replacement,
                               confidence=max(0.0, min(1.0, e.confidence))))
         shift += len(e.replacement) - (e.end - e.start)

@@ -14,6 +14,7 @@ from functools import cache, lru_cache
 from ..resources import data
 from .channel import channel
 
+
 def grammar() -> dict:
     return data("pipeline.repair", "ocr_codes.json")
 

@@ -85,7 +85,8 @@ def _restore_capitals(original: str, decoded: str, starts_sentence: bool) -> str
             out[match.start():match.end()] = decoded[match.start():match.end()].upper()
         elif word[0] in table and table[word[0]].islower():
             this = decoded[match.start():match.end()].lower().strip(string.punctuation)
-            after = decoded[words[index + 1].start():words[index + 1].end()].lower().strip(string.punctuation) if index + 1 < len(words) else ""
+            following = words[index + 1] if index + 1 < len(words) else None
+            after = decoded[following.start():following.end()].lower().strip(string.punctuation) if following else ""
             if f"{this} {after}" in capitalised or this in capitalised or _at_sentence_start(original[:match.start()], starts_sentence):
                 out[match.start()] = decoded[match.start()].upper()
     return "".join(out)

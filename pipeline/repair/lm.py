@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -45,6 +47,9 @@ _SHIFT = np.int64(lm_kernels.SHIFT)  # ids < 2**21; trigram keys use 63 bits
 # score the same (96.73 %); at 15 one word of sample 000 changes. The beam step sees 60 %
 # fewer hypotheses.
 PRUNE_GAP = 20.0
+# A lattice: per position, the candidates, each a tuple that starts with its text and its
+# channel log-prob (the garble repairer's tuples carry more, which the decoder does not read).
+Lattice = Sequence[Sequence[tuple[Any, ...]]]
 TOKEN_ID_MEMO = 200_000  # lattice candidates whose ids are remembered (≈ 40 MB at most)
 
 
@@ -170,11 +175,11 @@ class LanguageModel:
         return float(self.logprob_ids(ids[:-2], ids[1:-1], ids[2:]).sum())
 
     # ------------------------------------------------------------------ decoding
-    def decode(self, lattice: list[list[tuple[str, float]]], beam: int = 8) -> list[tuple[str, float]]:
+    def decode(self, lattice: Lattice, beam: int = 8) -> list[tuple[str, float]]:
         """Best candidate per position, with a confidence in [0, 1] (local posterior share)."""
         return self.decode_many([lattice], beam)[0]
 
-    def decode_many(self, lattices: list[list[list[tuple[str, float]]]], beam: int = 8,
+    def decode_many(self, lattices: Sequence[Lattice], beam: int = 8,
                     channel_weight: float = 1.0) -> list[list[tuple[str, float]]]:
         """`decode` for many lattices (e.g. the lines of a document) in one compiled pass
         (`lm_kernels.decode`). A candidate is one or more tokens ("nay Điều" for a lost

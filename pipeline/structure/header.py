@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..resources import data
-from ..schema import DocumentInfo, Section, Span
+from ..schema import DocType, DocumentInfo, Section, Span
 from ..text.codes import DATE_RE, NUMBER, clean_number, match_date
 from ..text.fold import fold
 
@@ -81,13 +81,13 @@ def _follows_type_line(header: list[Line]) -> bool:
 
 
 @cache
-def _type_words() -> list[tuple[str, str]]:
+def _type_words() -> list[tuple[str, DocType]]:
     """(folded type word, doc_type), longest first."""
     pairs = [(fold(w), t["type"]) for t in _doc_types()["types"] for w in t["words"]]
     return sorted(pairs, key=lambda p: len(p[0]), reverse=True)
 
 
-def _line_type(line: Line) -> str | None:
+def _line_type(line: Line) -> DocType | None:
     """The doc_type of a header line that is a type word in capitals ('KẾ HOẠCH')."""
     content = line.text.strip(" \t#*")
     letters = [ch for ch in content if ch.isalpha()]
@@ -262,7 +262,7 @@ def enacting_pattern() -> re.Pattern:
     return re.compile(rf"(?:{verbs})\s+(?P<type>{types})(?!\w)")
 
 
-def _enacting_type(folded: str) -> tuple[str, Span] | None:
+def _enacting_type(folded: str) -> tuple[DocType, Span] | None:
     """The type the enacting clause gives the document itself ('… ban hành Kế hoạch …')."""
     match = enacting_pattern().search(folded[:HEADER_MAX * 2])
     if match is None:
@@ -273,11 +273,11 @@ def _enacting_type(folded: str) -> tuple[str, Span] | None:
 
 
 @cache
-def _code_types() -> dict[str, str]:
+def _code_types() -> dict[str, DocType]:
     return {code.upper(): t["type"] for t in _doc_types()["types"] for code in t["codes"]}
 
 
-def type_of_number(number: str) -> str | None:
+def type_of_number(number: str) -> DocType | None:
     """The document type named by the codes of a number: '157-KH/TU' → ke_hoach.
 
     The type code is the first lettered segment ('KH', 'NQ', 'TT'); a number whose first

@@ -27,9 +27,23 @@ from ..text.codes import OCR_PARTY_MOTTO
 from ..text.fold import fold
 from ..text.match import fold_pattern
 from ..text.places import Place, PlaceView, most_named_province, places_in, resolve_province
+from .header import (
+    HEADER_MAX,
+    NUMBER_LINE,
+    Line,
+    enacting_pattern,
+    header_lines,
+    lines_of,
+    place_date,
+    read_date_and_place,
+    read_number,
+    read_title,
+    read_type,
+    span_of,
+    type_line_of,
+    type_of_number,
+)
 from .sections import parse_sections
-from .header import (HEADER_MAX, NUMBER_LINE, Line, enacting_pattern, header_lines, lines_of, place_date, read_date_and_place,
-                     read_number, read_title, read_type, span_of, type_line_of, type_of_number)
 
 _SIGNATURE_ZONE = 2500
 _ISSUER_LINES = 6
@@ -125,7 +139,7 @@ def _read_issuer(info: DocumentInfo, text: str, folded: str, lines: list[Line], 
 
 def _issuer_fragments(lines: list[Line]) -> list[tuple[int, int]]:
     """Spans of the issuer's name: the left-hand column of the header, cut at the motto."""
-    cut = []
+    cut: list[tuple[Line, str, bool] | None] = []
     for line in lines:
         if not line.text.strip(" \t*"):
             cut.append(None)
@@ -137,10 +151,13 @@ def _issuer_fragments(lines: list[Line]) -> list[tuple[int, int]]:
         cut.append((line, left, motto is not None))
     motto_rows = [i for i, row in enumerate(cut) if row and row[2]]
     if not motto_rows:
-        rows = [row for row in cut if row]
-        return [_trimmed(row[0], row[1]) for row in rows[:4] if _is_upper(row[1])][:4]
+        present = [row for row in cut if row]
+        return [_trimmed(row[0], row[1]) for row in present[:4] if _is_upper(row[1])][:4]
     first = motto_rows[0]
-    if _is_upper(cut[first][1]):
+    motto_row = cut[first]
+    assert motto_row is not None
+    rows: list[tuple[Line, str, bool] | None]
+    if _is_upper(motto_row[1]):
         rows = cut[first:]
     else:  # the motto on a line of its own: the issuer is the block of lines just above
         above: list = []
@@ -151,7 +168,7 @@ def _issuer_fragments(lines: list[Line]) -> list[tuple[int, int]]:
                 break  # body text, or the gazette's index heading repeating the issuer
             above.insert(0, row)
         rows = above + cut[first + 1:]
-    spans = []
+    spans: list[tuple[int, int]] = []
     for row in rows:
         if row is None or not any(ch.isalpha() for ch in row[1]):
             continue
@@ -203,6 +220,7 @@ def _read_signer(info: DocumentInfo, text: str, lines: list[Line]) -> None:
     if index is not None:
         line = zone[index]
         match = _on_behalf(line.text)
+        assert match is not None  # the line was chosen for it
         on_behalf = line.text[match.start():].strip(" *")
         start = line.start + match.start()
         info.signer = Signer(on_behalf=on_behalf)
@@ -311,13 +329,13 @@ def read_recipients(text: str, lines: list[Line] | None = None) -> list[Recipien
 def _items(text: str, start: int, end: int, kind: str) -> list[Recipient]:
     """Recipients in text[start:end]: a '- A;' line, or '- A,- B' run on one line."""
     items = []
-    lead = re.match(r"[\s*]*[-–•+]?\s*", text[start:end])
-    offset = start + lead.end()
+    offset = start + len(text[start:end]) - len(re.sub(r"^[\s*]*[-–•+]?\s*", "", text[start:end]))
     for part in re.split(r"(?<=[,;])\s*[-–•]\s*", text[offset:end]):
         content = part.strip(" \t*;,.:")
         if len(re.sub(r"\W", "", content)) >= 2:
             at = offset + part.index(content)
             items.append(Recipient(start=at, end=at + len(content), text=content, list=kind))
         offset += len(part)
-        offset += len(re.match(r"\s*[-–•]?\s*", text[offset:end]).group())
+        rest = text[offset:end]
+        offset += len(rest) - len(re.sub(r"^\s*[-–•]?\s*", "", rest))
     return items

@@ -41,7 +41,7 @@ def find_references(text: str, folded: str | None = None) -> list[Reference]:
     for match in _citation().finditer(folded):
         number_match = NUMBER_RE.match(text, match.end())
         number = clean_number(number_match.group()) if number_match else None
-        if number is None or (found and match.start() < found[-1].end):
+        if number_match is None or number is None or (found and match.start() < found[-1].end):
             continue
         if match.group("law") and not text[match.start()].isupper():
             continue  # 'pháp luật …' is not the title of a law
@@ -123,5 +123,7 @@ def _skip_running_headers(folded: str, start: int) -> int:
         line_end = folded.find("\n", start)
         if line_end == -1:
             return start
-        start = re.compile(r"\s*").match(folded, line_end).end()
+        start = line_end
+        while start < len(folded) and folded[start].isspace():
+            start += 1
     return start

@@ -128,7 +128,8 @@ def _outline_end(folded: str) -> int:
 
 def _marker(text: str, folded: str, line_start: int, line_end: int):
     """(style, stack key, number, marker start, marker end) for a line opening a section."""
-    offset = _DECORATION.match(text, line_start, line_end).end()
+    decoration = _DECORATION.match(text, line_start, line_end)  # it matches the empty string too
+    offset = decoration.end() if decoration else line_start
     for style, pattern in _MARKERS:
         source = folded if style in ("chapter", "article") else text
         match = pattern.match(source, offset, line_end)

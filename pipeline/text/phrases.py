@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .fold import lower
 
@@ -55,14 +55,14 @@ class Match:
     end: int
     first: int  # index of the first syllable
     last: int  # index of the last syllable (inclusive)
-    value: object
+    value: Any  # what the phrase table maps the phrase to
 
 
 class PhraseMatcher:
     """Longest-first matching of syllable sequences against a list of syllables."""
 
-    def __init__(self, phrases: dict[str, object]):
-        self._table: dict[tuple[str, ...], object] = {}
+    def __init__(self, phrases: dict[str, Any]):
+        self._table: dict[tuple[str, ...], Any] = {}
         for phrase, value in phrases.items():
             key = phrase_key(phrase)
             if key:
@@ -105,7 +105,8 @@ class PhraseMatcher:
     def _lengths_at(self, keys: list[str], i: int) -> list[int]:
         """The lengths of the phrases whose syllables start at `keys[i]`, shortest first;
         the walk stops as soon as no phrase begins with the syllables read so far."""
-        lengths, key = [], ()
+        lengths: list[int] = []
+        key: tuple[str, ...] = ()
         for word in keys[i:i + self._longest]:
             key += (word,)
             if key not in self._prefixes:

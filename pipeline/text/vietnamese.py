@@ -213,10 +213,10 @@ _TOKEN = re.compile(
 
 def tokenize(text: str) -> list[Token]:
     """Cut text into word / number / code / mixed / url / punctuation tokens with offsets."""
-    return [Token(m.start(), m.end(), m.group(), m.lastgroup) for m in _TOKEN.finditer(text)]
+    return [Token(m.start(), m.end(), m.group(), m.lastgroup or "") for m in _TOKEN.finditer(text)]
 
 
 def token_kinds(text: str) -> list[tuple[str, str]]:
     """(text, kind) of each token of `tokenize(text)`, without offsets: for loops that read
     every line of a document, where making the Token objects costs as much as finding them."""
-    return [(m.group(), m.lastgroup) for m in _TOKEN.finditer(text)]
+    return [(m.group(), m.lastgroup or "") for m in _TOKEN.finditer(text)]
