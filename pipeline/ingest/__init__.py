@@ -17,7 +17,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ChithiError, EmptyDocument, UnreadableFile, UnsupportedFormat
+from ..errors import ChithiError, EmptyDocument, UnreadableFile, UnsupportedFormat, display_path
 from ..schema import PageInfo
 from . import image, pdf, plaintext, word
 from .ocr import OcrResult, PageImage
@@ -61,18 +61,19 @@ def ingest_path(path: Path, progress: bool = False) -> Ingested:
     """Read any supported file into page texts; raise a `ChithiError` naming the file."""
     path = Path(path)
     data = _read_bytes(path)
+    name = display_path(path)
     suffix = path.suffix.lower()
     sha256 = hashlib.sha256(data).hexdigest()
     if suffix in plaintext.SUFFIXES:
         text, encoding = plaintext.decode_text(data, str(path))
         if not text.strip():
             raise EmptyDocument(str(path), "the file holds only blank space")
-        return Ingested(str(path), sha256, suffix.lstrip("."), [_text_page(1, text)], [text], encoding)
+        return Ingested(name, sha256, suffix.lstrip("."), [_text_page(1, text)], [text], encoding)
     if suffix in word.SUFFIXES:
         text = word.read_docx(path)
         if not text.strip():
             raise EmptyDocument(str(path), "the Word document holds no text")
-        return Ingested(str(path), sha256, "docx", [_text_page(1, text)], [text])
+        return Ingested(name, sha256, "docx", [_text_page(1, text)], [text])
     if suffix in pdf.SUFFIXES:
         return _ingest_pdf(path, sha256, progress)
     if suffix in image.SUFFIXES:
@@ -131,7 +132,7 @@ def _ingest_pdf(path: Path, sha256: str, progress: bool) -> Ingested:
     numbers = sorted(texts)
     if not any(texts[n].strip() for n in numbers):
         raise EmptyDocument(str(path), f"no text in {len(numbers)} page(s): no text layer and OCR found nothing")
-    return Ingested(str(path), sha256, "pdf", [infos[n] for n in numbers], [texts[n] for n in numbers], warnings=warnings)
+    return Ingested(display_path(path), sha256, "pdf", [infos[n] for n in numbers], [texts[n] for n in numbers], warnings=warnings)
 
 
 def _ingest_image(path: Path, sha256: str, progress: bool) -> Ingested:
@@ -143,4 +144,4 @@ def _ingest_image(path: Path, sha256: str, progress: bool) -> Ingested:
         PageInfo(number=i, method="ocr", ocr_confidence=r.confidence, chars=len(r.text))
         for i, r in enumerate(results, start=1)
     ]
-    return Ingested(str(path), sha256, "image", pages, [r.text for r in results])
+    return Ingested(display_path(path), sha256, "image", pages, [r.text for r in results])
