@@ -13,10 +13,12 @@ What it does:
   * refuses any address listed in /work/shared/heldout/addresses.txt (compared without
     http/https, "www." and a trailing slash) and any document whose text is stripped of marks;
   * drops exact duplicates (same normalised text);
-  * site = the registrable part of the host (thuvienphapluat.vn, hethongphapluat.vn and
-    ls1.hethongphapluat.com are one site "hethongphapluat"; every *.gov.vn host of one province
-    is that province's site, e.g. vpubnd.quangnam.gov.vn and skhdt.quangnam.gov.vn →
-    "quangnam.gov.vn"), so held-out documents share no site with training documents;
+  * site = the registrable part of the host (m.thuvienphapluat.vn → thuvienphapluat.vn;
+    hethongphapluat.vn and ls1.hethongphapluat.com are one site "hethongphapluat"; every
+    *.gov.vn host of one province is that province's site, e.g. vpubnd.quangnam.gov.vn and
+    skhdt.quangnam.gov.vn → "quangnam.gov.vn", and *.hue.gov.vn counts as
+    *.thuathienhue.gov.vn, the same portals renamed), so held-out documents share no site
+    with training documents;
   * split: whole sites go to heldout; among 200,000 seeded random site subsets it keeps the
     one closest to 30 % of the syllables in heldout for every genre (squared error of each
     genre's share, plus the total's), requiring every genre to have heldout documents;
@@ -42,7 +44,8 @@ GENRES = ("ke_hoach", "bao_cao", "cong_van", "quyet_dinh")
 WORD = re.compile(r"\w+")
 HEADER = re.compile(r"^@@ url=(\S+) genre=(\w+) issuer=(.*)$")
 # Hosts that are one operator under several names.
-SITE_ALIASES = {"hethongphapluat.com": "hethongphapluat", "hethongphapluat.vn": "hethongphapluat"}
+SITE_ALIASES = {"hethongphapluat.com": "hethongphapluat", "hethongphapluat.vn": "hethongphapluat",
+                "hue.gov.vn": "thuathienhue.gov.vn"}  # Huế's portals moved from thuathienhue.gov.vn
 TWO_LEVEL = ("com.vn", "org.vn", "net.vn", "edu.vn", "gov.vn")
 
 
