@@ -31,7 +31,6 @@ import argparse
 import hashlib
 import random
 import re
-import sys
 import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
