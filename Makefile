@@ -1,4 +1,4 @@
-.PHONY: setup test
+.PHONY: setup test lint
 setup:
 	bash scripts/setup.sh
 
@@ -6,3 +6,8 @@ setup:
 test:
 	@[ -x .venv/bin/chithi ] || bash scripts/setup.sh
 	.venv/bin/python -m pytest -q
+
+# ruff and mypy on the package (CI runs them after the tests).
+lint:
+	.venv/bin/ruff check pipeline
+	.venv/bin/mypy

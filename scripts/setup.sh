@@ -27,7 +27,7 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[dev]"
 # The repair stage's inner loops are compiled by numba on first use and cached on disk
-# (pipeline/__pycache__); doing it here spares the first garbled document about 20 s.
+# (pipeline/repair/__pycache__); doing it here spares the first garbled document about 20 s.
 echo "chithi setup: compiling the repair kernels (once, about 20 s)"
 .venv/bin/python -c 'from pipeline.repair import repair; repair("K6 ho4ch trien khai Chi thi so 20 cua Ban Bi thu")'
 echo "chithi setup: done. Try: .venv/bin/chithi --help"
