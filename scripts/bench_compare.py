@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.compare import compare, compare_record, load_reference, render  # noqa: E402
-from pipeline.runner import extract  # noqa: E402
+from pipeline.compare import compare_record, load_reference, render  # noqa: E402
+from pipeline.runner import compare, extract  # noqa: E402
 
 CHARS_PER_PAGE = 2800
 CLEAN_SAMPLES = ("001", "003", "004")

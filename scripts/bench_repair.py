@@ -29,7 +29,7 @@ import pipeline.repair.lm as L
 model = L.LanguageModel.load(Path(sys.argv[1]))
 model.candidates("a")
 load, load_cpu = time.perf_counter() - t0, time.process_time() - c0
-L.get_lm = lambda: model
+L.use_model(model)
 from pipeline.repair.diacritics import restore_lines
 from pipeline.repair.normalize import normalize
 from pipeline.repair import repair

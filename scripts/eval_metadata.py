@@ -31,14 +31,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import pipeline.structure  # noqa: E402,F401
-import pipeline.structure.metadata  # noqa: E402,F401  (registers the stages run here)
 from pipeline.errors import UnsupportedFormat  # noqa: E402
 from pipeline.ingest import ingest_text  # noqa: E402
 from pipeline.repair.normalize import normalize  # noqa: E402
 from pipeline.runner import process, run_stages  # noqa: E402
 from pipeline.structure.metadata import read_metadata  # noqa: E402
-from pipeline.textmatch import fold  # noqa: E402
+from pipeline.text.fold import fold  # noqa: E402
 
 FIELDS = ("number", "issued_date", "doc_type", "province", "issuer.level", "issuer.kind")
 SETS = ("clean", "pdf", "noisy")

@@ -55,7 +55,7 @@ def sample_text(name: str) -> str:
 
 def use_model(path: Path) -> None:
     model = lm_module.LanguageModel.load(path)
-    lm_module.get_lm = lambda: model
+    lm_module.use_model(model)
 
 
 def restoration(gold: str) -> tuple[int, int, int]:
@@ -86,7 +86,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--variants", type=Path, help="Folder with no-domain/, unigram/, no-001/ … from train_lm.py")
     ap.add_argument("--held-out-words", type=int, default=30000)
-    ap.add_argument("--model", type=Path, default=lm_module.MODEL_DIR, help="The main model (default models/lm).")
+    ap.add_argument("--model", type=Path, default=lm_module.model_path("lm"), help="The main model (default models/lm).")
     args = ap.parse_args()
 
     t0 = time.time()

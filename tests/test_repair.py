@@ -89,7 +89,7 @@ def test_offsets_hold_on_a_repaired_sample():
 
 
 def test_importing_repair_does_not_load_the_model():
-    code = "import pipeline.repair, pipeline.repair.lm as lm; print(lm.get_lm.cache_info().currsize)"
+    code = "import pipeline.repair, pipeline.repair.lm as lm; print(lm.load_shipped.cache_info().currsize)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "0"
 

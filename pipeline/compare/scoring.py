@@ -47,7 +47,7 @@ class Scorer:
         ]
         first, last = body or (0, len(passages))
         self.in_body = np.array([first <= w.first and w.last < last for w in self.windows], dtype=bool)
-        self._prepareterms()
+        self._prepare_terms()
         self._prepare_cues()
 
     # -- lexical
@@ -55,7 +55,7 @@ class Scorer:
         return terms(strip_stop_phrases(plain_words(provision.text + " | " + " | ".join(provision.cues)),
                                           self.reference.stop_phrases))
 
-    def _prepareterms(self) -> None:
+    def _prepare_terms(self) -> None:
         """TF-IDF vectors of every window: the sum of its passages' vectors.
 
         Only the terms the provisions use are kept as matrix columns; a window's norm is
@@ -69,7 +69,7 @@ class Scorer:
         n = len(self.passages)
         idf = {t: math.log((n + 1) / (c + 1)) + 1.0 for t, c in df.items()}
         self.idf = lambda term: idf.get(term) or math.log(n + 1) + 1.0
-        weights = [{t: (1.0 + math.log(c)) * idf[t] for t, c in terms.items()} for terms in passage_terms]
+        weights = [{t: (1.0 + math.log(c)) * idf[t] for t, c in counts.items()} for counts in passage_terms]
 
         self.queries = {p.id: self._query(p) for p in self.reference.provisions}
         self.vocabulary = {t: i for i, t in enumerate(sorted({t for q in self.queries.values() for t in q}))}

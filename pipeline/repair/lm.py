@@ -247,8 +247,24 @@ def _check(lattice) -> None:
             raise ValueError(f"lattice position {t} has no candidates")
 
 
-@cache
+_chosen: LanguageModel | None = None
+
+
+def use_model(model: LanguageModel | None) -> None:
+    """Make `get_lm` return `model` (None: the shipped model again), for the scripts that
+    evaluate model variants. Restoration reads the chosen model at once; the garble
+    repairer's syllable inventory and prior are built once, from the first model used."""
+    global _chosen
+    _chosen = model
+
+
 def get_lm() -> LanguageModel:
+    """The language model restoration and garble repair decode with: models/lm/, loaded once."""
+    return _chosen if _chosen is not None else load_shipped()
+
+
+@cache
+def load_shipped() -> LanguageModel:
     """The project's language model, loaded once from models/lm/."""
     folder = model_path("lm")
     if not (folder / "lm.npz").exists():
