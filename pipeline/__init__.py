@@ -26,7 +26,7 @@ __version__ = "0.2.0"
 __all__ = [
     "__version__", "extract", "repair", "compare", "to_spacy", "Document", "ChithiError",
     "DocumentRecord", "Source", "PageInfo", "DocumentInfo", "Issuer", "Signer", "Recipient", "Span", "Mention",
-    "Reference", "Section", "Repair", "Repaired", "Market", "Target", "Check", "Agency", "Task", "Deadline",
+    "Reference", "Section", "Repair", "Repaired", "Market", "Target", "Figure", "Check", "Agency", "Task", "Deadline",
     "Funding", "Comparison", "ProvisionResult", "Evidence", "Addition", "ComparisonSummary", "ErrorRecord",
 ]
 # Where each name of __all__ is defined; a stage package ("pipeline.repair") is the name itself.
@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the names load l
         DocumentRecord,
         ErrorRecord,
         Evidence,
+        Figure,
         Funding,
         Issuer,
         Market,

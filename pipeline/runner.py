@@ -47,7 +47,7 @@ DOCUMENT_STAGES: tuple[tuple[str, str], ...] = (
     ("ner", "pipeline.extract.ner"),
 )
 MODEL_STAGES = frozenset({"ner"})  # what `model=False` leaves out
-SPAN_FIELDS = ("document", "references", "sections", "markets", "targets", "checks", "agencies", "tasks",
+SPAN_FIELDS = ("document", "references", "sections", "markets", "targets", "figures", "checks", "agencies", "tasks",
                "deadlines", "funding")
 
 
@@ -67,8 +67,11 @@ def _looks_like_path(value: str) -> bool:
     extension with no spaces around it ("plan.pdf", "scans/KH 157.tif"); anything else is text."""
     if "\n" in value or len(value) > 4096:
         return False
-    if Path(value).exists():
-        return True
+    try:
+        if Path(value).exists():
+            return True
+    except OSError:  # a one-line text longer than a file name can be
+        return False
     suffix = Path(value).suffix
     return value == value.strip() and 1 < len(suffix) <= 5 and suffix[1:].isalnum()
 

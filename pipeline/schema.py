@@ -153,19 +153,39 @@ class Market(Extracted):
     mentions: list[Mention] = Field(default_factory=list)
 
 
-class Target(Extracted):
-    metric: str = Field(description="workers_sent, share_high_income_markets, quota, labour_force, …")
+class Quantified(Extracted):
+    """What a planned target and a reported figure share: a value with its unit, period and scope."""
+
+    metric: str = Field(description="workers_sent, jobs_created, trained_workers, share_trained, quota, labour_force, "
+                                    "budget, … or other")
     value: float | None = None
-    value_max: float | None = None
+    value_max: float | None = Field(default=None, description="Upper bound of a range ('1.800 – 2.000 người').")
     comparator: Literal["=", ">", ">=", "<", "<=", "≈"] = "="
-    unit: str | None = Field(default=None, description="person, percent, VND, course, …")
-    frequency: Literal["year", "month", "quarter"] | None = None
+    unit: str | None = Field(default=None, description="person, percent, VND, USD, household, course, event, "
+                                                        "enterprise, or other (then `counted` says what).")
+    counted: str | None = Field(default=None, description="What the number counts, as written ('hộ nghèo', 'tờ rơi').")
+    percent_of: str | None = Field(default=None, description="For a percentage: what it is a percent of "
+                                                             "('kế hoạch', 'cùng kỳ', 'lao động qua đào tạo').")
+    frequency: Literal["year", "month", "quarter"] | None = Field(
+        default=None, description="'year' for 'mỗi năm', 'bình quân hằng năm': per year; null: a total over the period.")
     period_start: int | None = None
     period_end: int | None = None
     scope: str | None = Field(default=None, description="Province, district, 'per commune', …")
     text: str = ""
     section_id: str | None = None
     table: int | None = Field(default=None, description="Index of the quota table the row belongs to.")
+
+
+class Target(Quantified):
+    """A commitment: chỉ tiêu, phấn đấu, mục tiêu, giao, kế hoạch, dự kiến, 'đến năm 2025 đạt …'."""
+
+
+class Figure(Quantified):
+    """Any other number worth keeping: a result achieved, a baseline or statistic, a budget."""
+
+    kind: Literal["achieved", "statistic", "budget"] = Field(
+        description="achieved: a result (đạt, đã đưa, kết quả, lũy kế, '% kế hoạch'); statistic: a baseline "
+                    "(labour force, population, households); budget: money (kinh phí, vốn).")
 
 
 class Check(Span):
@@ -222,6 +242,7 @@ class DocumentRecord(Model):
     repairs: list[Repair] = Field(default_factory=list)
     markets: list[Market] = Field(default_factory=list)
     targets: list[Target] = Field(default_factory=list)
+    figures: list[Figure] = Field(default_factory=list, description="Achieved results, statistics and budgets.")
     checks: list[Check] = Field(default_factory=list)
     agencies: list[Agency] = Field(default_factory=list)
     tasks: list[Task] = Field(default_factory=list)

@@ -32,6 +32,7 @@ SAMPLES = ROOT / "corpus" / "samples"
 FIELD_MODULES = {
     "markets": "pipeline.extract.markets",
     "targets": "pipeline.extract.targets",
+    "figures": "pipeline.extract.targets",
     "checks": "pipeline.extract.targets",
     "agencies": "pipeline.extract.agencies",
     "tasks": "pipeline.extract.tasks",

@@ -37,10 +37,11 @@ def test_gold_files_are_well_formed(field):
 
 
 def test_sample_004_scores_and_table(capsys):
-    results = evaluate.evaluate_sample("004", ["targets", "checks"], stages=None)
+    results = evaluate.evaluate_sample("004", ["targets", "figures", "checks"], stages=None)
     assert results["checks"] == (2, 0, 0)
     tp, fp, fn = results["targets"]
-    assert tp >= 19 and fn == 0
+    assert tp >= 10 and fn == 0  # the provincial range and the nine district quotas
+    assert results["figures"][0] >= 9 and results["figures"][2] == 0  # the labour-force column: statistics
     evaluate.main(["--samples", "004", "--fields", "targets,checks", "--no-model"])
     out = capsys.readouterr().out
     assert "model stage: off" in out and "micro" in out

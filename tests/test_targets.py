@@ -45,8 +45,9 @@ def test_004_quota_table_rows_scopes_and_sum_check():
     quotas = {t.scope: t.value for t in rec.targets if t.metric == "quota"}
     assert quotas == DISTRICTS
     assert all(t.table == 0 and t.period_end == 2021 for t in rec.targets if t.metric == "quota")
-    labour = {t.scope: t.value for t in rec.targets if t.metric == "labour_force"}
-    assert labour["Thành phố Huế"] == 132122 and len(labour) == 9
+    assert not [t for t in rec.targets if t.metric == "labour_force"]  # the labour force is no target …
+    labour = {f.scope: f.value for f in rec.figures if f.metric == "labour_force" and f.kind == "statistic"}
+    assert labour["Thành phố Huế"] == 132122 and len(labour) == 9  # … but a statistic of the table
     (check,) = [c for c in rec.checks if c.kind == "quota_sum"]
     assert check.passed and check.expected == 1800 and check.actual == 1800
 
@@ -80,9 +81,10 @@ def test_dates_years_and_document_numbers_are_not_targets():
 
 def test_budget_amount_and_comparator():
     rec = targets_of("Tổng kinh phí thực hiện khoảng 164 tỉ đồng; phấn đấu ít nhất 500 lao động được đào tạo nghề.\n")
-    by_metric = {t.metric: t for t in rec.targets}
-    assert by_metric["budget"].value == 164e9 and by_metric["budget"].unit == "VND" and by_metric["budget"].comparator == "≈"
-    assert by_metric["trained_workers"].value == 500 and by_metric["trained_workers"].comparator == ">="
+    (budget,) = rec.figures  # money is a budget, in the figures, not a target
+    assert (budget.kind, budget.value, budget.unit, budget.comparator) == ("budget", 164e9, "VND", "≈")
+    (trained,) = rec.targets
+    assert (trained.metric, trained.value, trained.comparator) == ("trained_workers", 500, ">=")
 
 
 HEADER = ["STT", "Huyện, thị xã", "Lực lượng lao động", "Chỉ tiêu năm 2024"]
@@ -155,7 +157,7 @@ def test_words_for_ranges_per_year_units_and_decimal_commas():
     assert got == [
         ("workers_sent", 500, 600, None, 2021, 2025),
         ("workers_sent", 120, None, "year", 2021, 2025),
-        ("share_trained", 2.5, None, None, None, None),
+        ("share_trained", 2.5, None, None, 2021, 2025),  # the next item of the list: the sentence's period
     ]
 
 

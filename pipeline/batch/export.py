@@ -84,7 +84,7 @@ def _document_rows(rec: dict) -> Iterator[dict]:
     }
 
 
-COUNTED_FIELDS = ("sections", "repairs", "references", "markets", "targets", "agencies", "tasks",
+COUNTED_FIELDS = ("sections", "repairs", "references", "markets", "targets", "figures", "agencies", "tasks",
                   "deadlines", "funding")
 
 
@@ -122,6 +122,15 @@ _S, _I, _F, _B, _LS = "string", "int64", "float64", "bool", "list<string>"
 _SPAN = [("start", _I), ("end", _I), ("repaired", _B)]
 _KEY = [("doc_id", _S), ("province", _S)]
 
+# the fields of a planned target and of a reported figure (pipeline.schema.Quantified)
+_QUANTIFIED = ("metric", "value", "value_max", "comparator", "unit", "counted", "percent_of", "frequency",
+               "period_start", "period_end", "scope", "text", "section_id", "table", "source", "confidence")
+_QUANTIFIED_COLUMNS = [
+    ("metric", _S), ("value", _F), ("value_max", _F), ("comparator", _S), ("unit", _S), ("counted", _S),
+    ("percent_of", _S), ("frequency", _S), ("period_start", _I), ("period_end", _I), ("scope", _S), ("text", _S),
+    ("section_id", _S), ("table_index", _I), ("source", _S), ("confidence", _F), *_SPAN,
+]
+
 # table name → (row function over a document record, Arrow columns in order)
 DOCUMENT_TABLES = {
     "documents": (_document_rows, [
@@ -145,13 +154,9 @@ DOCUMENT_TABLES = {
         *_KEY, ("code", _S), ("kind", _S), ("name", _S), ("source", _S), ("confidence", _F),
         ("mention_count", _I), *_SPAN,
     ]),
-    "targets": (_item_rows("targets", ("metric", "value", "value_max", "comparator", "unit", "frequency",
-                                       "period_start", "period_end", "scope", "text", "section_id", "table",
-                                       "source", "confidence"), {"table": "table_index"}), [
-        *_KEY, ("metric", _S), ("value", _F), ("value_max", _F), ("comparator", _S), ("unit", _S),
-        ("frequency", _S), ("period_start", _I), ("period_end", _I), ("scope", _S), ("text", _S),
-        ("section_id", _S), ("table_index", _I), ("source", _S), ("confidence", _F), *_SPAN,
-    ]),
+    "targets": (_item_rows("targets", _QUANTIFIED, {"table": "table_index"}), [*_KEY, *_QUANTIFIED_COLUMNS]),
+    "figures": (_item_rows("figures", ("kind", *_QUANTIFIED), {"table": "table_index"}),
+                [*_KEY, ("kind", _S), *_QUANTIFIED_COLUMNS]),
     "deadlines": (_item_rows("deadlines", ("date", "recurrence", "what", "agency", "report_to", "text",
                                            "source", "confidence")), [
         *_KEY, ("date", _S), ("recurrence", _S), ("what", _S), ("agency", _S), ("report_to", _S),

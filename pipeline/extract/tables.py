@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..document import Document
-from ..schema import Check, Target
+from ..schema import Check, Figure, Target
 from ..text.fold import lower
 from ..text.numbers import NUMBER, find_period, parse_number
 from .quantities import contains, cue_table, units
@@ -145,18 +145,20 @@ def _header_by_cues(line: str, start: int) -> list[Cell]:
     return cells
 
 
-def read_quota_table(doc: Document, table: Table, index: int) -> tuple[list[Target], list[Check]]:
-    """The targets of a quota table (one per row and quota column) and its sum checks."""
+def read_quota_table(doc: Document, table: Table, index: int) -> tuple[list[Target], list[Figure], list[Check]]:
+    """A quota table's targets (one per row and quota column), its statistics (the labour
+    force and other columns of figures the quota is set against) and its sum checks."""
     cues = cue_table()
     header, body = _split_header(table)
     if not header:
-        return [], []
+        return [], [], []
     columns = _column_metrics(header[-1])
-    if "quota" not in {metric for metric, _ in columns.values()}:
-        return [], []
+    if "target" not in {kind for _, kind, _ in columns.values()}:
+        return [], [], []
     unit = _table_unit(doc.text, table.start)
     totals = {lower(t) for t in cues["totals"]}
-    found: list[Target] = []
+    targets: list[Target] = []
+    figures: list[Figure] = []
     sums: dict[int, float] = {}
     total_row = None
     for row in body:
@@ -166,19 +168,21 @@ def read_quota_table(doc: Document, table: Table, index: int) -> tuple[list[Targ
         if lower(name.text) in totals:
             total_row = row
             continue
-        for position, (metric, period) in columns.items():
+        for position, (metric, kind, period) in columns.items():
             cell = _aligned(row, header[-1], position)
             if cell is None or cell.number is None:
                 continue
             sums[position] = sums.get(position, 0) + cell.number
-            found.append(Target(
-                metric=metric, value=cell.number, unit=unit, scope=name.text,
-                period_start=period[0], period_end=period[1], table=index,
-                text=doc.text[row[0].start:row[-1].end], section_id=doc.section_id_at(cell.start),
-                start=row[0].start, end=row[-1].end, confidence=0.9,
-            ))
+            fields = dict(metric=metric, value=cell.number, unit=unit, scope=name.text, table=index,
+                          period_start=period[0], period_end=period[1],
+                          text=doc.text[row[0].start:row[-1].end], section_id=doc.section_id_at(cell.start),
+                          start=row[0].start, end=row[-1].end, confidence=0.9)
+            if kind == "target":
+                targets.append(Target(**fields))
+            else:
+                figures.append(Figure(kind="statistic", **fields))
     checks = [] if total_row is None else _sum_checks(columns, header[-1], total_row, sums)
-    return found, checks
+    return targets, figures, checks
 
 
 def _split_header(table: Table) -> tuple[list[list[Cell]], list[list[Cell]]]:
@@ -192,14 +196,14 @@ def _row_name(row: list[Cell]) -> Cell | None:
     return next((c for c in row if c.number is None and re.search(r"[^\W\d_]", c.text)), None)
 
 
-def _column_metrics(header: list[Cell]) -> dict[int, tuple[str, tuple[int | None, int | None]]]:
-    """Header position → (metric, period) for the columns the cue table recognises."""
+def _column_metrics(header: list[Cell]) -> dict[int, tuple[str, str, tuple[int | None, int | None]]]:
+    """Header position → (metric, kind, period) for the columns the cue table recognises."""
     columns = {}
     for position, cell in enumerate(header):
         folded = lower(cell.text)
         for spec in cue_table()["columns"]:
             if any(contains(folded, cue) for cue in spec["cues"]):
-                columns[position] = (spec["metric"], find_period(cell.text))
+                columns[position] = (spec["metric"], spec["kind"], find_period(cell.text))
                 break
     return columns
 
@@ -225,7 +229,7 @@ def _table_unit(text: str, table_start: int) -> str:
 
 def _sum_checks(columns, header, total_row, sums) -> list[Check]:
     checks = []
-    for position, (metric, _) in columns.items():
+    for position, (metric, _, _) in columns.items():
         cell = _aligned(total_row, header, position)
         if cell is None or cell.number is None or position not in sums:
             continue

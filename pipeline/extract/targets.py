@@ -1,12 +1,20 @@
-"""Stage `targets`: numeric targets in running text and quota tables, with sum checks.
+"""Stage `targets`: planned targets, and the other figures a plan or a report gives.
 
-A number becomes a target only when a unit follows it ("lao động", "%", "tỉ đồng" …, see
-`extract/data/targets.json` and `pipeline.extract.quantities`) and the sentence names what
-is counted (the metric cue table), so dates, years, document and section numbers never
-become targets. Around the quantity the stage reads the comparator ("trên", "ít nhất", "trở
-lên"), the frequency ("mỗi năm"), a per-unit scope ("mỗi xã, thị trấn"), and the period
-("đến năm 2025", "giai đoạn 2021 - 2025") from the sentence or, failing that, from the
-nearest heading above it. Quota tables are read by `pipeline.extract.tables`.
+Every quantity of the text ("1.800 lao động", "9,4%", "164 tỉ đồng", "253/2.685 người",
+`pipeline.extract.quantities`) is read in its context by the mention classifier
+(`pipeline.extract.mentions`): a **target** is a commitment (chỉ tiêu, phấn đấu, mục tiêu,
+giao, kế hoạch, dự kiến, "đến năm 2025 đạt …") and goes to `targets`; an **achieved**
+result (đạt, đã đưa, kết quả, lũy kế, "% kế hoạch"), a **statistic** (labour force,
+population, households) and a **budget** go to `figures` with their kind; anything else is
+left out. Money is a budget whatever its context.
+
+Around each figure the stage reads, within the clause and sentence the number belongs to
+(`pipeline.extract.attach`): the comparator, per year or in total, the period (the period
+named nearest before the number, relative ones — "năm nay" — resolved against the
+document's date), a per-unit scope or the plan's locality, and for a percentage what it is
+a percent of. A sentence repeated word for word gives its figures once. Allocations written
+inline ("Quế Sơn 270 chỉ tiêu, Thăng Bình 250, …") give one target per place, and quota
+tables (`pipeline.extract.tables`, exact rules) one target per row with a sum check.
 """
 
 from __future__ import annotations
@@ -15,116 +23,117 @@ import re
 
 from ..document import Document
 from ..registry import stage
-from ..schema import Check, Target
-from ..text.fold import lower
-from ..text.numbers import find_period
-from .context import document_locality, preceding_headings
-from .quantities import Quantity, contains, cue_table
+from ..schema import Check, Figure, Target
+from ..text.fold import fold, lower
+from .attach import allocations, attributes, document_year, head_scope, metric_of
+from .context import document_locality
+from .mentions import Mention, describe, load_classifier
+from .quantities import cue_table
 from .tables import find_tables, read_quota_table
 
 GOLD_KEY: tuple[str, ...] = ("metric", "value", "value_max", "scope", "period_end")
+FIGURES_GOLD_KEY: tuple[str, ...] = ("kind", "metric", "value", "scope")
 CHECKS_GOLD_KEY: tuple[str, ...] = ("kind", "passed", "expected")
+MONEY = frozenset({"VND", "USD"})
 
 
-@stage("targets", requires=("text", "sections", "document"), assigns=("targets", "checks"))
+@stage("targets", requires=("text", "sections", "document"), assigns=("targets", "figures", "checks"))
 def targets(doc: Document) -> None:
-    doc.record.targets, doc.record.checks = find_targets(doc)
+    doc.record.targets, doc.record.figures, doc.record.checks = find_figures(doc)
 
 
 def find_targets(doc: Document) -> tuple[list[Target], list[Check]]:
-    """The document's targets (running text, then quota tables) and the tables' sum checks."""
+    """The targets of a document and the quota tables' sum checks (what the NER merge reads)."""
+    found, _, checks = find_figures(doc)
+    return found, checks
+
+
+def find_figures(doc: Document) -> tuple[list[Target], list[Figure], list[Check]]:
+    """Targets, other figures and sum checks of a document, in text order."""
     tables = find_tables(doc.text)
-    table_spans = [(t.start, t.end) for t in tables]
-    found = [
-        target for target in text_targets(doc, document_locality(doc))
-        if not any(s <= target.start < e for s, e in table_spans)
-    ]
+    inside_table = [(t.start, t.end) for t in tables]
+    classifier = load_classifier()
+    year = document_year(doc)
+    locality = document_locality(doc)
+    lists = _Lists(doc)
+    targets: list[Target] = []
+    figures: list[Figure] = []
+    first_seen: dict[str, int] = {}  # a sentence's words → where it was first said
+    for quantity in doc.quantities:
+        if any(s <= quantity.start < e for s, e in inside_table):
+            continue
+        mention = describe(doc, quantity, year)
+        words = " ".join(lower(doc.text[mention.sentence[0]:mention.sentence[1]]).split())
+        if first_seen.setdefault(words, mention.sentence[0]) != mention.sentence[0]:
+            continue  # the same sentence said again: its figures are already there
+        kind, probability = classifier.classify(mention.features)
+        detailed = lists.detailed(mention)  # the figure a "Cụ thể, …" list spells out
+        if detailed is not None:
+            kind = detailed[0]
+        if quantity.unit in MONEY and kind != "other":
+            kind = "budget"
+        if kind == "other":
+            continue
+        fields = attributes(doc, quantity, mention, year, locality, kind)
+        metric = metric_of(doc.text[mention.sentence[0]:mention.sentence[1]], quantity, kind)
+        if metric == "other" and detailed is not None:
+            metric = detailed[1]
+        fields.update(metric=metric, confidence=round(probability, 3))
+        lists.kept(mention, kind, metric)
+        if kind == "target":
+            rows = allocations(doc, quantity, mention, fields)
+            if rows and fields["scope"] == locality:
+                fields["scope"] = head_scope(doc.text, mention.clause[0], quantity.start) or fields["scope"]
+            targets.append(Target(**fields))
+            targets.extend(Target(**row) for row in rows)
+        else:
+            figures.append(Figure(kind=kind, **fields))
     checks: list[Check] = []
     for index, table in enumerate(tables):
-        rows, table_checks = read_quota_table(doc, table, index)
-        found.extend(rows)
+        quotas, statistics, table_checks = read_quota_table(doc, table, index)
+        targets.extend(quotas)
+        figures.extend(statistics)
         checks.extend(table_checks)
-    return sorted(found, key=lambda t: (t.start, t.metric)), checks
+    return sorted(targets, key=_order), sorted(figures, key=_order), checks
 
 
-def text_targets(doc: Document, locality: str | None) -> list[Target]:
-    """Targets in running text: quantities whose sentence names what is counted."""
-    text = doc.text
-    found = []
-    for q in doc.quantities:
-        s_start, s_end = doc.sentence_at(q.start)
-        sentence = text[s_start:s_end]
-        metric = _metric(sentence, q.unit)
-        if metric is None:
-            continue
-        period_start, period_end = _period(doc, s_start, sentence)
-        scope = _per_unit_scope(text, s_start, q.start) or locality
-        found.append(Target(
-            metric=metric, value=q.value, value_max=q.value_max,
-            comparator=_comparator(text, s_start, q), unit=q.unit,
-            frequency=_frequency(text[s_start:q.start] + text[q.end:q.end + 8]),
-            period_start=period_start, period_end=period_end, scope=scope,
-            text=text[q.start:q.end], section_id=doc.section_id_at(q.start),
-            start=q.start, end=q.end, confidence=0.85 if period_end else 0.7,
-        ))
-    return found
+class _Lists:
+    """Sentences that spell out the figure kept before them ("Mục tiêu … đưa 9.800 người.
+    Cụ thể, năm 2021: 1.800 người; năm 2022: 2.000 người."): up to the full stop, their
+    numbers with no cue words of their own take that figure's kind and metric."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.last: tuple[int, str, str] | None = None  # sentence start, kind and metric of the last figure kept
+        self.stretches: dict[tuple[int, int], tuple[str, str]] = {}
+
+    def detailed(self, mention: Mention) -> tuple[str, str] | None:
+        """(kind, metric) of the figure the mention's list details, or None."""
+        if _own_cue(mention):
+            return None
+        start = mention.sentence[0]
+        found = next((d for (a, b), d in self.stretches.items() if a <= mention.quantity.start < b), None)
+        if found is None and self.last is not None and self.last[0] < start and _spells_out(self.doc, mention):
+            end = re.search(r"[.!?](?:\s|$)|\n", self.doc.text[start:])
+            found = self.stretches[(start, start + end.start() if end else len(self.doc.text))] = self.last[1:]
+        return found
+
+    def kept(self, mention: Mention, kind: str, metric: str) -> None:
+        self.last = (mention.sentence[0], kind, metric)
 
 
-def _metric(sentence: str, unit: str) -> str | None:
-    folded = lower(sentence)
-    for spec in cue_table()["metrics"]:
-        if unit in spec["units"] and any(contains(folded, cue) for cue in spec["cues"]):
-            return spec["metric"]
-    return None
+def _spells_out(doc: Document, mention: Mention) -> bool:
+    """Whether the mention's sentence details the figure before it: it opens with "Cụ thể",
+    "Trong đó", "Chia ra" …, or follows it after a semicolon (the next item of a list)."""
+    opening = fold(doc.text[mention.sentence[0]:mention.sentence[0] + 30]).lstrip(" -+*•")
+    after_semicolon = doc.text[:mention.sentence[0]].rstrip().endswith(";")  # the next item of a list
+    return after_semicolon or any(opening.startswith(fold(w)) for w in cue_table()["continuations"])
 
 
-def _comparator(text: str, sentence_start: int, q: Quantity) -> str:
-    cues = cue_table()["comparators"]
-    before = lower(text[sentence_start:q.start])
-    for spec in cues:
-        if spec["position"] == "pre" and re.search(rf"(?<![^\W_]){re.escape(spec['phrase'])}\s+(?:từ\s+)?$", before):
-            return spec["comparator"]
-    after = lower(text[q.end:q.end + 120])
-    after = re.sub(r"^\s*\([^()]*\)", "", after)  # "30 – 40 lao động (mỗi xã …) trở lên"
-    for spec in cues:
-        if spec["position"] == "post" and re.match(rf"\s*{re.escape(spec['phrase'])}(?![^\W_])", after):
-            return spec["comparator"]
-    return "="
+def _own_cue(mention: Mention) -> bool:
+    """Whether cue words of some kind stand in the number's own clause or right after it."""
+    return any(f.startswith(("cue_clause:", "cue_after:")) for f in mention.features)
 
 
-def _frequency(context: str) -> str | None:
-    folded = lower(context)
-    for spec in cue_table()["frequencies"]:
-        phrase = re.escape(spec["phrase"])
-        pattern = rf"/\s*{phrase}(?![^\W_])" if spec.get("after_slash") else rf"(?<![^\W_]){phrase}(?![^\W_])"
-        if re.search(pattern, folded):
-            return spec["frequency"]
-    return None
-
-
-def _per_unit_scope(text: str, sentence_start: int, offset: int) -> str | None:
-    """'mỗi xã, thị trấn' between the quantity and the bracket or sentence start before it."""
-    segment = text[sentence_start:offset]
-    open_bracket = segment.rfind("(")
-    if open_bracket > segment.rfind(")"):
-        segment = segment[open_bracket:]
-    folded = lower(segment)
-    for spec in sorted(cue_table()["scopes"], key=lambda s: len(s["phrase"]), reverse=True):
-        if contains(folded, spec["phrase"]):
-            return spec["scope"]
-    return None
-
-
-def _period(doc: Document, sentence_start: int, sentence: str) -> tuple[int | None, int | None]:
-    """The period named in the sentence, else in the nearest enclosing heading that names one."""
-    period = find_period(sentence)
-    if period != (None, None):
-        return period
-    headings = [s.heading for s in reversed(doc.section_path(sentence_start))]
-    headings += [line for _, line in preceding_headings(doc.text, sentence_start)]
-    for heading in headings:
-        period = find_period(heading)
-        if period != (None, None):
-            return period
-    return None, None
-
+def _order(item: Target | Figure) -> tuple[int, str]:
+    return item.start, item.metric
