@@ -222,16 +222,17 @@ def code_priors(limit_docs: int) -> tuple[dict[str, float], dict[str, float]]:
     and log P(separator) of dates ("12/12/2022", "12-12-2022", "12.12.2022") in the clean sample plans,
     one vote per document."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from ocr_common import corpus_documents, sample_plans
+    from ocr_common import sample_plans
+    from render_common import legal_documents  # train_lm.py's held-out rule
 
-    grammar = json.loads((Path(__file__).resolve().parents[1] / "pipeline/data/ocr_codes.json").read_text(encoding="utf-8"))
+    grammar = json.loads((Path(__file__).resolve().parents[1] / "pipeline/repair/data/ocr_codes.json").read_text(encoding="utf-8"))
     types = "|".join(sorted(map(re.escape, grammar["document_types"]), key=len, reverse=True))
     pattern = re.compile(rf"\b\d{{1,4}}(?:/\d{{4}})?[-/]({types})[-/][A-ZĐ]")
     counts = Counter({t: 1 for t in grammar["document_types"]})
     separators = Counter({"/": 1, "-": 1, ".": 1})
     date = re.compile(r"\b\d{1,2}([/.-])\d{1,2}\1(?:19|20)\d\d\b")
     documents = list(sample_plans())
-    for index, document in enumerate(corpus_documents("train")):
+    for index, document in enumerate(legal_documents("train")):
         if index >= limit_docs:
             break
         documents.append(document)
