@@ -12,6 +12,13 @@ command -v pdftoppm >/dev/null || need+=(poppler-utils)
 # Fonts that the scan-rendering tests and scripts typeset Vietnamese with.
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 [ -e /usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf ] || need+=(fonts-liberation)
+# The wider OCR render set of scripts/render_ocr_pairs.py (families that draw every Vietnamese
+# letter; the DOCX path of that script also wants LibreOffice, which it does not install).
+[ -e /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf ] || need+=(fonts-liberation2)
+[ -e /usr/share/fonts/truetype/freefont/FreeSerif.ttf ] || need+=(fonts-freefont-ttf)
+[ -e /usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf ] || need+=(fonts-noto-core)
+[ -e /usr/share/fonts/truetype/roboto/unhinted/RobotoTTF/Roboto-Regular.ttf ] || need+=(fonts-roboto-unhinted)
+[ -e /usr/share/fonts/truetype/open-sans/OpenSans-Regular.ttf ] || need+=(fonts-open-sans)
 # Headless browser for the HTML comparison report's screenshot test.
 command -v chromium >/dev/null || command -v chromium-browser >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
