@@ -7,9 +7,12 @@
 
 Data: /work/shared/corpora/legal/*.jsonl.gz (public-domain legal text), normalised with
 `pipeline.repair.normalize`, exact-duplicate documents and repeated lines (the same law in two
-sources) dropped, plus the clean sample plans 001/003/004 (domain data, weighted by
---domain-weight). Documents whose id hashes to 0 mod 50 (2 %) are held out and never
-trained on; lines of held-out documents are also removed from training documents.
+sources) dropped, plus domain data: the clean sample plans 001/003/004 (weighted by
+--domain-weight) and the training split of the administrative corpus, corpus/admin/train
+(Kế hoạch, Báo cáo, Công văn, Quyết định of provincial bodies; weighted by --admin-weight;
+corpus/admin/heldout is never read). Documents whose id hashes to 0 mod 50 (2 %) are held
+out and never trained on; lines of held-out documents are also removed from training
+documents.
 Beside the model goes abbreviations.json: capitalised abbreviations whose marks stripped
 text loses (HDND → HĐND), learned from the same training documents.
 """
@@ -38,6 +41,8 @@ from pipeline.repair.normalize import normalize  # noqa: E402
 CORPORA = Path("/work/shared/corpora/legal")
 SOURCES = ("vlc-laws", "congbao", "phapdien")
 CLEAN_SAMPLES = ("001", "003", "004")
+ADMIN_TRAIN = ROOT / "corpus" / "admin" / "train"  # corpus/admin/heldout is for evaluation only
+ADMIN = "admin"  # the domain key of the administrative corpus
 SHIFT = 21
 
 
@@ -66,6 +71,11 @@ def sample_texts(exclude: set[str]) -> list[tuple[str, str]]:
         path = next((ROOT / "corpus" / "samples").glob(f"{name}_*.txt"))
         out.append((path.name, normalize(path.read_text(encoding="utf-8"))))
     return out
+
+
+def admin_texts() -> list[tuple[str, str]]:
+    """(id, normalised text) of the administrative corpus's training documents."""
+    return [(path.stem, normalize(path.read_text(encoding="utf-8"))) for path in sorted(ADMIN_TRAIN.glob("*/*.txt"))]
 
 
 def line_key(line: str) -> bytes:
@@ -102,6 +112,8 @@ def training_lines(args) -> tuple[list[list[str]], dict[str, list[list[str]]], d
     domain = {}
     for name, text in sample_texts(set(args.exclude_sample)):
         domain[name[:3]] = [toks for toks in map(lm_tokens, text.split("\n")) if toks]
+    if not args.no_admin:
+        domain[ADMIN] = [toks for _, text in admin_texts() for toks in map(lm_tokens, text.split("\n")) if toks]
     stats["corpus_sentences"] = len(sentences)
     stats["corpus_tokens"] = sum(map(len, sentences))
     stats["domain_tokens"] = {k: sum(map(len, v)) for k, v in domain.items()}
@@ -207,6 +219,10 @@ def abbreviation_table(min_count: int = 5, min_share: float = 0.95) -> dict[str,
                 for word in _CAPITALS.findall(unicodedata.normalize("NFC", rec["text"])):
                     if not is_stripped_syllable(word):  # "DIEU" is ĐIỀU, left to the LM
                         forms.setdefault(strip_diacritics(word), Counter())[word] += 1
+    for _, text in admin_texts():  # administrative abbreviations (LĐVP, ĐT) the statutes lack
+        for word in _CAPITALS.findall(text):
+            if not is_stripped_syllable(word):
+                forms.setdefault(strip_diacritics(word), Counter())[word] += 1
     table = {}
     for key, counts in forms.items():
         form, n = counts.most_common(1)[0]
@@ -237,6 +253,8 @@ def main() -> None:
     ap.add_argument("--no-domain", action="store_true", help="Leave out the clean sample plans.")
     ap.add_argument("--exclude-sample", action="append", default=[], help="Leave out one sample (e.g. 001).")
     ap.add_argument("--domain-weight", type=int, default=3, help="Times each sample line is counted.")
+    ap.add_argument("--admin-weight", type=int, default=3, help="Times each line of corpus/admin/train is counted.")
+    ap.add_argument("--no-admin", action="store_true", help="Leave out corpus/admin/train.")
     ap.add_argument("--min-count", type=int, default=2, help="Vocabulary: minimum token count.")
     ap.add_argument("--min-tri", type=int, default=1,
                     help="Keep trigrams seen at least this often (1: all; 2 drops singletons, -0.25 points on garble dev pages).")
@@ -280,7 +298,8 @@ def save_abbreviations(out: Path, table: dict[str, str]) -> None:
 
 def fit_and_save(args, corpus, domain, samples: list[str], out: Path, unigram: bool, stats: dict, t0: float) -> None:
     """Estimate one model from the corpus plus the named samples and save it to `out`."""
-    sentences = corpus + [toks for name in samples for toks in domain[name] for _ in range(args.domain_weight)]
+    weight = {name: args.admin_weight if name == ADMIN else args.domain_weight for name in samples}
+    sentences = corpus + [toks for name in samples for toks in domain[name] for _ in range(weight[name])]
     vocab = build_vocab(sentences, args.min_count)
     ids = id_stream(sentences, vocab)
     model = estimate(ids, len(vocab), vocab.index(BOS), vocab.index(EOS), args.min_tri, args.min_bi)

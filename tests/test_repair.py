@@ -130,6 +130,16 @@ def test_stripped_abbreviations_get_their_marks_back_but_not_in_clean_lines():
     assert repair(clean).text == clean
 
 
+def test_words_joined_by_a_slash_or_hyphen_and_mixed_case_codes_are_restored():
+    stripped = "Ong/Ba co y kien ve phat trien kinh te-xa hoi theo Quyet dinh so 24/2021/QD-TTg cua Thu tuong"
+    fixed = repair(stripped)
+    assert fixed.text.startswith("Ông/Bà có ý kiến về phát triển kinh tế-xã hội")
+    assert "24/2021/QĐ-TTg của Thủ tướng" in fixed.text
+    assert_offsets_hold(stripped, fixed)
+    clean = "Ông/Bà Nguyễn Văn Hải phản ánh về phát triển kinh tế-xã hội theo Quyết định số 24/2021/QĐ-TTg"
+    assert repair(clean).text == clean
+
+
 def test_garbled_tokens_of_a_stripped_line_take_the_garble_repairers_edit(monkeypatch):
     repair_module = importlib.import_module("pipeline.repair")  # `pipeline.repair` is the function
 

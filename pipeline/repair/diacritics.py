@@ -12,7 +12,9 @@ Capitalisation of the observed token (lower, Title, UPPER) is carried to the res
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
 from functools import lru_cache
 
 from ..text.vietnamese import Token, is_stripped_syllable, is_syllable, strip_diacritics, tokenize
@@ -55,7 +57,11 @@ def _edits(tokens: list[Token], fixed_tokens: list[bool], best: list[tuple[str, 
     for tok, fixed_token, (choice, conf) in zip(tokens, fixed_tokens, best):
         if fixed_token:
             continue
-        fixed = apply_case(tok.text, choice)
+        if tok.kind == "code" and " " in choice:  # words joined by "/" or "-", read as syllables
+            parts = _JOINER.split(tok.text)
+            fixed = "".join(p if i % 2 else apply_case(p, w) for i, (p, w) in enumerate(zip(parts, _rejoin(choice, parts))))
+        else:
+            fixed = apply_case(tok.text, choice)
         if fixed != tok.text:
             edits.append(Edit(tok.start, tok.end, fixed, round(conf, 4)))
     return edits
@@ -64,10 +70,12 @@ def _edits(tokens: list[Token], fixed_tokens: list[bool], best: list[tuple[str, 
 def _candidates(lm: LanguageModel, tok: Token, mode: str) -> list[tuple[str | None, float]]:
     """Lattice candidates of one token; [(None, 0)] means 'keep as is' (a context token,
     decoded as its LM class or as itself)."""
-    if mode == "stripped" and tok.kind in ("word", "code") and tok.text.isupper():
-        restored = _abbreviation(lm, tok.text)
+    if mode == "stripped" and (tok.kind == "code" or tok.kind == "word" and tok.text.isupper()):
+        restored = _abbreviation(lm, tok.text)  # also the QD of "1898/QD-TTg"
         if restored is not None:
             return [(restored, 0.0)]
+    if mode == "stripped" and tok.kind == "code":
+        return _joined_candidates(lm, tok.text.lower())
     if tok.kind != "word":
         return [(None, 0.0)]
     return _word_candidates(lm, tok.text.lower(), mode)
@@ -87,6 +95,33 @@ def _word_candidates(lm: LanguageModel, low: str, mode: str) -> list[tuple[str |
     if valid and not low.isascii():
         return [(c, 0.0 if c == low else -OBSERVED_BONUS) for c in options]
     return [(c, -math.log(len(options))) for c in options]
+
+
+_JOINER = re.compile(r"([-/])")
+MAX_JOINED = 3  # words joined by "/" or "-" read as syllables ("Ong/Ba" → "Ông/Bà", "te-xa" → "tế-xã")
+JOINED_OPTIONS = 64  # candidate combinations of such a token
+
+
+@lru_cache(maxsize=1 << 12)
+def _joined_candidates(lm: LanguageModel, low: str) -> list[tuple[str | None, float]]:
+    """Candidates of a lower-case "code" token that is words joined by "/" or "-", each a
+    stripped syllable the model knows ("ong/ba", "te-xa"): its readings as syllables in a row
+    (space-separated, as the decoder scores them); otherwise keep it as it is."""
+    words = _JOINER.split(low)[::2]
+    if len(words) > MAX_JOINED or not all(len(w) > 1 and w.isalpha() and is_stripped_syllable(w) for w in words):
+        return [(None, 0.0)]
+    per_word = max(1, int(JOINED_OPTIONS ** (1 / len(words))))
+    options = [lm.candidates(strip_diacritics(w))[:per_word] for w in words]
+    if not all(options):
+        return [(None, 0.0)]
+    combos = [" ".join(c) for c in itertools.product(*options)]
+    return [(c, -math.log(len(combos))) for c in combos]
+
+
+def _rejoin(choice: str, parts: list[str]) -> list[str]:
+    """The decoded syllables laid over the token's parts (words and their joiners)."""
+    words = iter(choice.split(" "))
+    return [part if i % 2 else next(words) for i, part in enumerate(parts)]
 
 
 def _abbreviation(lm: LanguageModel, text: str) -> str | None:
