@@ -126,7 +126,7 @@ class Section(Span):
 
 
 class Repair(Span):
-    kind: Literal["legacy_encoding", "diacritics", "ocr_garble", "code", "date", "normalize"]
+    kind: Literal["legacy_encoding", "diacritics", "ocr_garble", "ocr_vie", "code", "date", "normalize"]
     original: str = Field(description="Text before repair.")
     replacement: str = Field(description="Text after repair: equals text[start:end].")
     confidence: float = Field(ge=0, le=1)
