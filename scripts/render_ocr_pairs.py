@@ -11,8 +11,9 @@
     nice -n 10 .venv/bin/python scripts/render_ocr_pairs.py --split train --family seen --pages 120 --seed 2 \\
         --ocr chithi --out /tmp/chithi-ocr/vie-train.jsonl
 
---family seen: the SEEN fonts drawn by Pillow; unseen: the UNSEEN fonts laid out by LibreOffice
-(render_common.py). Every page gets one font, size (10–14 pt), resolution (150–300 dpi), line
+--family seen: the SEEN fonts drawn by Pillow; unseen: the UNSEEN fonts laid out by LibreOffice;
+boxes: Liberation 1.x drawn by Pillow, which has no glyph for most Vietnamese letters (a PDF
+shown without its fonts) (render_common.py). Every page gets one font, size (10–14 pt), resolution (150–300 dpi), line
 spacing, alignment, degradation (clean, blur, noise, jpeg, skew, scan, fax) and OCR setting
 (one of --ocr: eng-3 is Tesseract's default page segmentation, eng-4 / eng-6 single-column)
 drawn from its seed; a few lines are headings (capitals, bold, centred) or italic.

@@ -22,7 +22,7 @@ SENTENCES = [
     "Sở Nội vụ chủ trì, phối hợp với Sở Tài chính rà soát biên chế và kinh phí năm sau",
     "Tăng cường kiểm tra việc tuyển chọn, đào tạo tiếng và giáo dục định hướng cho người đi làm việc",
 ]
-FONT = "/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf"
+FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"  # Times metrics, every Vietnamese letter
 
 
 def apply(line: str, edits) -> str:
