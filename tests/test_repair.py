@@ -147,7 +147,7 @@ def test_garbled_tokens_of_a_stripped_line_take_the_garble_repairers_edit(monkey
 
     asked = []
 
-    def fake_repair_lines(texts, spans):
+    def fake_repair_lines(texts, spans, keep=None):
         asked.extend(text[s:e] for text, line_spans in zip(texts, spans) for s, e in line_spans)
         s6, ban = line.index("s6"), line.index("Ban")
         return [[Edit(s6, s6 + 2, "số", 0.9, "ocr_garble"), Edit(ban, ban + 3, "Bàn", 0.9, "ocr_garble")] for _ in texts]
@@ -203,3 +203,41 @@ def test_a_stripped_word_no_model_word_is_spelled_like_goes_to_the_garble_repair
     fixed = repair(line)
     assert "của Đảng và chính sách" in fixed.text
     assert_offsets_hold(line, fixed)
+
+
+def test_a_line_mixing_garble_stripped_and_intact_words_gets_each_treatment():
+    # English OCR that kept some Latin-1 accents, read digits for vowels, and one word
+    # already right ("huyện": a letter no English model writes), among lines like it.
+    lines = [
+        "Uy ban nhan dan tinh giao S6 Tai chinh chi tri, phéi hop véi cac so, nganh lién quan",
+        "dong sé phan b6 chi tiéu cho cac huyện, thi xa, TP. Tong kinh phi dy kién thuc hién hon",
+        "tham muu Uy ban nhan dan tinh bé tri kinh phi thuc hién Ké hoach theo quy dinh.",
+    ]
+    fixed = repair("\n".join(lines))
+    second = fixed.text.split("\n")[1]
+    assert "phân bổ chỉ tiêu cho các huyện, thị xã" in second
+    assert "Tổng kinh phí dự kiến thực hiện" in second
+    start = "\n".join(lines).index("huyện")
+    assert not any(r.start <= start < r.end for r in fixed.repairs)  # the intact word is no repair
+    assert_offsets_hold("\n".join(lines), fixed)
+
+
+def test_garbled_words_inside_a_clean_line_are_read_and_the_rest_stays():
+    line = "Ủy ban nhân dân tỉnh chỉ đạo các sở tăng cường công tác đưa người lao động ra nuéc ngoài"
+    fixed = repair(line)
+    assert fixed.text == line.replace("nuéc", "nước")
+    assert [r.original for r in fixed.repairs] == ["nuéc"]
+    clean = "Diện tích 500 m2 đất của công ty Nestlé Việt Nam; virus H5N1, COVID-19 và điểm a, b, c, đ khoản 1"
+    assert repair(clean).text == clean
+
+
+def test_english_ocr_is_not_taken_for_a_legacy_font():
+    # "é" is the one accented letter an English OCR writes for most marked vowels; TCVN3 reads
+    # it as "ộ", which turns "céc", "déi", "nuéc" into syllables, with no other letter to show.
+    text = ("Ban Thuong vu Tinh uy chi dao céc cap uy déng tang cudng céng tac déi véi\n"
+            "nguoi lao déng di lam viéc & nuéc ngoai, bao dam quyén loi hop phép cua ho\n"
+            "va thuc hién tét céng tac tuyén truyén, phé bién chinh séch phap luat.")
+    fixed = repair(text)
+    assert fixed.legacy_encoding is None
+    assert "người lao động đi làm việc & nước ngoài" in fixed.text
+    assert "phổ biến chính sách pháp luật" in fixed.text

@@ -22,10 +22,12 @@ from .edits import Edit, apply_edits, merge_adjacent
 from .garble import repair_lines
 from .legacy import decode_legacy
 from .normalize import normalize
-from .routing import MIN_WORDS, LineStats, invalid_spans, line_class, line_stats, short_line_class, total_stats
+from .routing import LineStats, classify_lines, garbled_spans_in_clean, invalid_spans, line_stats, vietnamese_spans
 
 LEGACY_MIN_GAIN = 3  # a legacy decoding must turn this many more words into syllables
 LEGACY_MIN_SHARE = 0.05  # … and at least this share of all words
+LEGACY_MIN_LETTERS = 3  # … and give this many different Vietnamese letters outside Latin-1 (fewer words: one each)
+_LATIN1_LETTERS = frozenset("àáâãèéêìíòóôõùúý")
 
 
 def repair(text: str) -> Repaired:
@@ -34,8 +36,7 @@ def repair(text: str) -> Repaired:
     text = normalize(text)
     lines = text.split("\n")
     stats = [line_stats(line) for line in lines]
-    doc_class = total_stats(stats).classify()
-    kinds = [line_class(st, doc_class) if st.words >= MIN_WORDS else short_line_class(st, doc_class) for st in stats]
+    kinds = classify_lines(stats)
     edits: list[Edit] = []
     for start, line_edits in zip(_line_starts(lines), _repair_lines(lines, kinds, stats)):
         edits.extend(e.shifted(start) for e in line_edits)
@@ -58,18 +59,20 @@ def _repair_lines(lines: list[str], kinds: list[str], stats: list[LineStats]) ->
     with no suspect word has nothing restoration would change and is not decoded."""
     out: list[list[Edit] | None] = [None] * len(lines)
     for i, (kind, st) in enumerate(zip(kinds, stats)):
-        if kind == "clean" and not st.suspect:
+        if kind == "clean" and not st.suspect and not st.invalid:
             out[i] = []
     garbled = [i for i, kind in enumerate(kinds) if kind == "ocr_garble"]
-    for i, edits in zip(garbled, _garble_edits_many([lines[i] for i in garbled])):
+    keep = [vietnamese_spans(lines[i]) if stats[i].vietnamese else [] for i in garbled]
+    for i, edits in zip(garbled, _garble_edits_many([lines[i] for i in garbled], keep=keep)):
         out[i] = edits
     todo = [i for i, edits in enumerate(out) if edits is None]
     modes = [(lines[i], "clean" if kinds[i] == "clean" else "stripped") for i in todo]
     for i, edits in zip(todo, restore_lines(modes)):
         out[i] = edits
     # In stripped lines, the few garbled words are read by the garble repairer, all lines at
-    # once, with the restored words around them as context.
-    spans = {i: invalid_spans(lines[i]) for i in todo if kinds[i] == "stripped"}
+    # once, with the restored words around them as context; so are the words of clean lines
+    # that no Vietnamese text is spelled like ("m6i", "nuéc").
+    spans = {i: invalid_spans(lines[i]) if kinds[i] == "stripped" else garbled_spans_in_clean(lines[i]) for i in todo}
     spans = {i: s for i, s in spans.items() if s}
     found = _garble_edits_many([_restored_in_place(lines[i], out[i] or []) for i in spans], list(spans.values()))
     for (i, line_spans), garble in zip(spans.items(), found):
@@ -94,10 +97,11 @@ def _with_garbled_tokens(edits: list[Edit], spans: list[tuple[int, int]], garble
     return sorted(kept + garble, key=lambda e: e.start)
 
 
-def _garble_edits_many(lines: list[str], spans: list[list[tuple[int, int]]] | None = None) -> list[list[Edit]]:
+def _garble_edits_many(lines: list[str], spans: list[list[tuple[int, int]]] | None = None,
+                       keep: list[list[tuple[int, int]]] | None = None) -> list[list[Edit]]:
     """Edits from `garble.repair_lines` for many lines, decoded together, reading only the
-    words in `spans` when given."""
-    return repair_lines(lines, spans) if lines else []
+    words in `spans` when given and never those in `keep`."""
+    return repair_lines(lines, spans, keep) if lines else []
 
 
 def _decode_legacy(text: str) -> tuple[str, str | None]:
@@ -109,6 +113,14 @@ def _decode_legacy(text: str) -> tuple[str, str | None]:
     changed = [(old, new) for old, new in zip(text.split("\n"), decoded.split("\n")) if old != new]
     gain = sum(_syllable_count(new) - _syllable_count(old) for old, new in changed)
     if gain < LEGACY_MIN_GAIN or gain < LEGACY_MIN_SHARE * _word_count(text):
+        return text, None
+    # A text in a legacy font spells every Vietnamese letter with its own code, so decoding
+    # it gives many different letters that Latin-1 lacks (ư ơ đ ạ ế …). English OCR writes
+    # "é" for most marked vowels, and a table that reads "é" as "ộ" turns "nuéc", "céng",
+    # "déi" into syllables ("nuộc", "cộng", "dội") with only that one letter to show.
+    letters = {c for _, new in changed for c in new.lower() if not c.isascii() and c not in _LATIN1_LETTERS}
+    words = sum(a != b for old, new in changed for a, b in zip(old.split(), new.split()))
+    if len(letters) < min(LEGACY_MIN_LETTERS, words):
         return text, None
     return decoded, encoding
 

@@ -33,9 +33,11 @@ class _Position:
     candidates: Sequence[tuple[str, float, tuple[int, ...]]]  # (lower-case candidate, channel log-prob, starts)
 
 
-def _positions(line: str, spans: list[tuple[int, int]] | None = None) -> list[_Position]:
+def _positions(line: str, spans: list[tuple[int, int]] | None = None,
+               keep: list[tuple[int, int]] | None = None) -> list[_Position]:
     """Tokens of a line with their lattice candidates; punctuation stands as itself, and so
-    does a word more than SPAN_CONTEXT tokens away from `spans` when they are given."""
+    does a word more than SPAN_CONTEXT tokens away from `spans` when they are given, and a
+    word overlapping `keep` (an intact word)."""
     positions = []
     mixed_case = _mostly_lower(line)
     matches = list(TOKEN.finditer(line))
@@ -53,8 +55,10 @@ def _positions(line: str, spans: list[tuple[int, int]] | None = None) -> list[_P
                 positions.append(_Position(s + offset, s + offset + 1, piece, [(piece, 0.0, (0,))]))
                 continue
             begin, end = s + offset, s + offset + len(piece)
-            kept = (_list_marker(piece, line, begin) or (mixed_case and _abbreviation_like(piece)) or _letters_and_slashes(piece)
-                    or (spans is not None and not any(a < end and begin < b for a, b in spans)))
+            kept = (_list_marker(piece, line, begin) or _roman_marker(piece, line, begin)
+                    or (mixed_case and _abbreviation_like(piece)) or _letters_and_slashes(piece)
+                    or (spans is not None and not any(a < end and begin < b for a, b in spans))
+                    or (keep is not None and any(a < end and begin < b for a, b in keep)))
             candidates = [(piece.lower(), 0.0, (0,))] if kept else _core_candidates(piece)
             positions.append(_Position(s + offset, s + offset + len(piece), piece, candidates))
         tail = token[core_start + len(core):] if core else ""
@@ -182,6 +186,16 @@ def _list_marker(core: str, line: str, start: int) -> bool:
     return len(core) == 1 and core.isalpha() and line[start + 1:start + 2] == ")" and not line[:start].strip(" -–•*")
 
 
+ROMAN_MARKER = re.compile(r"[IVX][IVX1l]{0,4}|[1l][IVX][IVX1l]{0,3}")  # as structure.sections reads them
+
+
+def _roman_marker(core: str, line: str, start: int) -> bool:
+    """A roman section number at the start of a line, as an OCR writes it ("I1." for "II.",
+    "Il)"): kept as it stands; the structure stage reads those confusions itself."""
+    return (ROMAN_MARKER.fullmatch(core) is not None and line[start + len(core):start + len(core) + 1] in (".", ")")
+            and not line[:start].strip(" -–•*"))
+
+
 @lru_cache(maxsize=50_000)
 def _core_candidates(core: str) -> tuple[tuple[str, float, tuple[int, ...]], ...]:
     """Lattice candidates of a word: its syllable readings, and the word as it stands unless
@@ -254,21 +268,25 @@ def repair_line(line: str) -> list[Edit]:
     return repair_lines([line])[0]
 
 
-def repair_lines(lines: list[str], spans: list[list[tuple[int, int]]] | None = None) -> list[list[Edit]]:
+def repair_lines(lines: list[str], spans: list[list[tuple[int, int]]] | None = None,
+                 keep: list[list[tuple[int, int]]] | None = None) -> list[list[Edit]]:
     """`repair_line` for many lines (those of a document), decoded in one batched pass.
 
     With `spans` (per line), only the words overlapping them are read; the other words stay
-    as they are and serve as context (the few garbled words of a stripped line)."""
-    read = [_read_codes(line, None if spans is None else spans[i]) for i, line in enumerate(lines)]
+    as they are and serve as context (the few garbled words of a stripped line). Words
+    overlapping `keep` (per line) are never read: intact words among garbled ones."""
+    read = [_read_codes(line, None if spans is None else spans[i], None if keep is None else keep[i])
+            for i, line in enumerate(lines)]
     decoded = _decode([positions for _, positions in read])
     return [sorted(edits + _word_edits(positions, best)) for (edits, positions), best in zip(read, decoded)]
 
 
-def _read_codes(line: str, spans: list[tuple[int, int]] | None = None) -> tuple[list[Edit], list[_Position]]:
+def _read_codes(line: str, spans: list[tuple[int, int]] | None = None,
+                keep: list[tuple[int, int]] | None = None) -> tuple[list[Edit], list[_Position]]:
     """The line's positions, with codes and dates already read (their edits, and the reading
     as the position's only candidate)."""
     edits: list[Edit] = []
-    positions = _positions(line, spans)
+    positions = _positions(line, spans, keep)
     for position in positions:
         fixed = repair_code(position.text) if looks_like_code(position.text) else None
         text, kind = (fixed[0], fixed[2]) if fixed else (position.text, "code")
