@@ -71,3 +71,16 @@ def test_a_page_read_with_tesseract_vie_is_not_made_worse():
                               env=dict(os.environ, OMP_THREAD_LIMIT="1"), check=True).stdout.strip()
     fixed = correct_vie_ocr(read).text
     assert Levenshtein.distance(normalize(truth), fixed) <= Levenshtein.distance(normalize(truth), normalize(read))
+
+
+def test_repair_applies_the_correction_to_ocred_text_only_when_told():
+    from pipeline.repair import repair
+
+    observed, truth = MISREAD[1]
+    plain = repair(observed)  # a clean line: only "nguời", no syllable, is restored
+    assert "quyên lợi" in plain.text and KIND not in {r.kind for r in plain.repairs}
+    fixed = repair(observed, vie_ocr=True)
+    assert fixed.text == truth
+    assert KIND in {r.kind for r in fixed.repairs}
+    for r in fixed.repairs:
+        assert fixed.text[r.start:r.end] == r.replacement

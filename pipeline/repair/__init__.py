@@ -23,6 +23,7 @@ from .garble import repair_lines
 from .legacy import decode_legacy
 from .normalize import normalize
 from .routing import LineStats, classify_lines, garbled_spans_in_clean, invalid_spans, line_stats, vietnamese_spans
+from .vie_ocr import vie_ocr_edits
 
 LEGACY_MIN_GAIN = 3  # a legacy decoding must turn this many more words into syllables
 LEGACY_MIN_SHARE = 0.05  # … and at least this share of all words
@@ -30,15 +31,23 @@ LEGACY_MIN_LETTERS = 3  # … and give this many different Vietnamese letters ou
 _LATIN1_LETTERS = frozenset("àáâãèéêìíòóôõùúý")
 
 
-def repair(text: str) -> Repaired:
-    """Repair `text`: every edit is reported as a `Repair` with offsets into the result."""
+def repair(text: str, vie_ocr: bool = False) -> Repaired:
+    """Repair `text`: every edit is reported as a `Repair` with offsets into the result.
+
+    `vie_ocr=True` says the text was read by `tesseract -l vie` (an OCRed scan): its clean
+    lines also get the Vietnamese-OCR post-correction (`vie_ocr.vie_ocr_edits`, kind "ocr_vie")."""
     text, legacy = _decode_legacy(text)
     text = normalize(text)
     lines = text.split("\n")
     stats = [line_stats(line) for line in lines]
     kinds = classify_lines(stats)
+    per_line = _repair_lines(lines, kinds, stats)
+    if vie_ocr:
+        clean = [i for i, kind in enumerate(kinds) if kind == "clean"]
+        for i, corrections in zip(clean, vie_ocr_edits([lines[i] for i in clean])):
+            per_line[i] = _beside(per_line[i], corrections)
     edits: list[Edit] = []
-    for start, line_edits in zip(_line_starts(lines), _repair_lines(lines, kinds, stats)):
+    for start, line_edits in zip(_line_starts(lines), per_line):
         edits.extend(e.shifted(start) for e in line_edits)
     fixed, repairs = apply_edits(text, merge_adjacent(text, edits))
     return Repaired(text=fixed, repairs=repairs, legacy_encoding=legacy)
@@ -95,6 +104,12 @@ def _with_garbled_tokens(edits: list[Edit], spans: list[tuple[int, int]], garble
     garble = [g for g in garble if any(g.start < e and s < g.end for s, e in spans)]
     kept = [e for e in edits if not any(g.start < e.end and e.start < g.end for g in garble)]
     return sorted(kept + garble, key=lambda e: e.start)
+
+
+def _beside(edits: list[Edit], more: list[Edit]) -> list[Edit]:
+    """`edits` and those of `more` that overlap none of them, in order."""
+    return sorted(edits + [m for m in more if not any(m.start < e.end and e.start < m.end for e in edits)],
+                  key=lambda e: e.start)
 
 
 def _garble_edits_many(lines: list[str], spans: list[list[tuple[int, int]]] | None = None,
