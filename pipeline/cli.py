@@ -222,6 +222,25 @@ def batch(
     raise typer.Exit(code)
 
 
+@app.command()
+def report(
+    out_dir: Path = typer.Argument(..., help="A batch's output folder (documents.parquet and the other tables)."),
+    include_non_plans: bool = typer.Option(False, "--include-non-plans",
+                                           help="Count cover letters, statutes and reports in the statistics too."),
+) -> None:
+    """Roll up a batch's output: OUT_DIR/report/index.html (offline dashboard), chithi.xlsx, CSV."""
+    from .rollup import build, summary
+
+    try:
+        index = build(out_dir, include_non_plans=include_non_plans)
+    except FileNotFoundError as err:
+        fail(str(err), EXIT_INPUT)
+    except OSError as err:
+        fail(f"{out_dir}: cannot write the report ({err.strerror or err})", EXIT_OUTPUT)
+    counts = summary(out_dir)
+    log.info(f"wrote {index}, {counts['plan_pages']} plan pages and {len(counts['tables'])} tables (chithi.xlsx, csv/)")
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,87 @@
+"""`chithi report`: the roll-up of a batch as an offline page, a workbook and CSV files."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from openpyxl import load_workbook
+
+from .conftest import ROOT, sample
+
+PROVINCE_PLAN = """UBND TỈNH NGHỆ AN
+Số: 45/KH-UBND
+Nghệ An, ngày 10 tháng 3 năm 2024
+KẾ HOẠCH
+Đưa người lao động đi làm việc ở nước ngoài năm 2024
+Thực hiện Chỉ thị số 20-CT/TW ngày 12/12/2022 của Ban Bí thư.
+I. CHỈ TIÊU
+Năm 2024 phấn đấu đưa 3.000 lao động đi làm việc ở nước ngoài, tập trung thị trường Nhật Bản, Hàn Quốc.
+"""
+DISTRICT_PLAN = """UBND HUYỆN QUỲNH LƯU
+Số: 12/KH-UBND
+Quỳnh Lưu, ngày 2 tháng 4 năm 2024
+KẾ HOẠCH
+Đưa người lao động đi làm việc ở nước ngoài năm 2024
+Thực hiện Kế hoạch số 45/KH-UBND ngày 10/3/2024 của UBND tỉnh Nghệ An và Kế hoạch số 99/KH-UBND ngày 01/02/2024 của UBND tỉnh.
+I. CHỈ TIÊU
+Năm 2024 phấn đấu đưa 300 lao động đi làm việc ở nước ngoài, chủ yếu sang Nhật Bản.
+"""
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    inputs = tmp_path_factory.mktemp("archive")
+    shutil.copy(sample("001"), inputs)
+    shutil.copy(sample("004"), inputs)
+    (inputs / "tinh.txt").write_text(PROVINCE_PLAN, "utf-8")
+    (inputs / "huyen.txt").write_text(DISTRICT_PLAN, "utf-8")
+    out = tmp_path_factory.mktemp("out")
+    chithi = [sys.executable, "-m", "pipeline.cli", "-q"]
+    batch = subprocess.run([*chithi, "batch", str(inputs), "-o", str(out), "--no-repair", "--compare", "directive-20"],
+                           capture_output=True, text=True, cwd=ROOT)
+    assert batch.returncode == 0, batch.stderr
+    run = subprocess.run([*chithi, "report", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    return out / "report"
+
+
+def test_the_workbook_has_a_sheet_per_table_with_vietnamese_headers(report):
+    workbook = load_workbook(report / "chithi.xlsx")
+    assert {"van_ban", "thi_truong", "chi_tieu", "bao_quat", "he_thong", "chat_luong"} <= set(workbook.sheetnames)
+    markets = workbook["thi_truong"]
+    assert [c.value for c in markets[1]] == ["Tỉnh", "Thị trường", "Mã", "Số kế hoạch"]
+    assert markets.freeze_panes == "A2" and markets.auto_filter.ref.startswith("A1:")
+    rows = {(r[0], r[2]) for r in markets.iter_rows(min_row=2, values_only=True)}
+    assert ("Nghệ An", "JP") in rows and ("Nghệ An", "KR") in rows
+    targets = list(workbook["chi_tieu"].iter_rows(min_row=2, values_only=True))
+    assert ("Nghệ An", 2024, "workers_sent", "person", 3000.0) in {r[:5] for r in targets}
+    assert (report / "csv" / "thi_truong.csv").read_text("utf-8-sig").startswith("Tỉnh,Thị trường")
+
+
+def test_the_hierarchy_links_a_district_plan_to_its_province_plan_and_flags_a_missing_one(report):
+    sheet = load_workbook(report / "chithi.xlsx")["he_thong"]
+    rows = [r for r in sheet.iter_rows(min_row=2, values_only=True)]
+    linked = [r for r in rows if r[4] == "45/KH-UBND"]
+    assert linked and linked[0][7] == "có trong kho" and linked[0][3].startswith("45/KH-UBND")
+    missing = [r for r in rows if r[4] == "99/KH-UBND"]
+    assert missing and missing[0][7] == "không có trong kho"
+    index = (report / "index.html").read_text("utf-8")
+    tree = index[index.index('id="he-thong"'):index.index('id="chat-luong"')]
+    assert re.search(r"45/KH-UBND \(Nghệ An[^<]*</a><ul class=tree><li><a[^>]*>12/KH-UBND", tree)  # the district under the province
+    assert "99/KH-UBND" in tree  # cited, not in the archive: flagged
+
+
+def test_the_page_is_offline_and_every_chart_links_to_plans(report):
+    index = (report / "index.html").read_text("utf-8")
+    assert index.count("<svg") >= 5
+    assert not re.search(r"""(?:src|href)=["']https?://""", index)  # nothing fetched from the network
+    assert 'href="plans.html?province=' in index
+    plans = (report / "plans.html").read_text("utf-8")
+    pages = re.findall(r'href="(plans/[^"]+\.html)"', plans)
+    assert len(pages) >= 3 and all((report / page).exists() for page in pages)
+    compared = list((report / "plans").glob("*.directive-20.html"))
+    assert compared  # the CLI's Directive 20 report beside the compared plans' pages
