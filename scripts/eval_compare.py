@@ -19,13 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.compare import (  # noqa: E402
-    _main_record,  # noqa: E402
-    compare,
-    settings,
-    status_of,
-)
-from pipeline.runner import extract  # noqa: E402
+from pipeline.compare import main_record, settings, status_of  # noqa: E402
+from pipeline.runner import compare, extract  # noqa: E402
 
 STATUSES = ("covered", "partial", "missing")
 
@@ -38,7 +33,7 @@ def run(gold: list[dict], repair: bool) -> dict[str, dict[str, tuple[str, float,
     """sample → provision id → (gold status, score, group)."""
     out = {}
     for item in gold:
-        record = _main_record(extract(ROOT / item["sample"], repair=repair))
+        record = main_record(extract(ROOT / item["sample"], repair=repair))
         result = compare(record, against=item["against"])
         scores = {p.id: (p.score, p.group) for p in result.provisions}
         out[Path(item["sample"]).name[:3]] = {
