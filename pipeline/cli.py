@@ -176,8 +176,13 @@ def compare(
     against: str = typer.Option("directive-20", "--against", help="A reference id (directive-20) or another plan's file."),
     fmt: str = typer.Option("json", "--format", help="json, md or html."),
     output: Path | None = typer.Option(None, "-o", "--output"),
+    score_non_plans: bool = typer.Option(False, "--score-non-plans",
+                                         help="Score a document that is not a plan for the reference (flagged, not scored by default)."),
 ) -> None:
-    """Compare a local plan with Directive 20-CT/TW (or with the plan it implements)."""
+    """Compare a local plan with Directive 20-CT/TW (or with the plan it implements).
+
+    The report says first whether the document is a plan for the reference at all (a Thông tư
+    or a cover letter is flagged and not scored), then the scan quality of its text."""
     from .compare import render
     from .errors import ChithiError
     from .runner import compare as run_compare
@@ -186,7 +191,8 @@ def compare(
         fail(f"--format must be json, md or html, not {fmt!r}")
     try:
         plan = _read_stdin() if file == "-" else Path(file)
-        report = render(run_compare(plan, against=against), fmt)
+        result = run_compare(plan, against=against, force=score_non_plans)
+        report = render(result, fmt)
     except ChithiError as err:
         fail(str(err), EXIT_INPUT)
     except Exception as err:  # a bug must still name the file, not dump a traceback
@@ -194,6 +200,9 @@ def compare(
         fail(f"{file}: internal error while comparing ({type(err).__name__}: {err})", EXIT_INTERNAL)
     with _output(output) as out:
         out.write(report)
+    if result.relevance is not None and not result.relevance.scored:
+        log.info(f"{file}: not a plan for {against} ({result.relevance.doc_type or 'unknown type'}, "
+                 f"{result.relevance.relation}): not scored (--score-non-plans scores it)")
     if output is not None:
         log.info(f"wrote {output}")
 
