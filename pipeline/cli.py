@@ -231,6 +231,37 @@ def batch(
     raise typer.Exit(code)
 
 
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (this machine only by default)."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    data: Path = typer.Option(Path("chithi-data"), "--data", help="Folder for the database and the uploaded files."),
+    token: str | None = typer.Option(None, "--token", envvar="CHITHI_TOKEN",
+                                     help="Access token every request must carry (for a shared network)."),
+    max_upload_mb: float = typer.Option(25.0, "--max-upload-mb", help="Largest file accepted, in MB."),
+) -> None:
+    """Run the compliance workbench: a Vietnamese web app to check plans against Directive 20."""
+    try:
+        from .workbench import serve as run_server
+        from .workbench.security import warn_if_exposed
+    except ImportError as err:
+        fail(f"the workbench needs its web packages ({err.name} is missing): reinstall chithi (pip install .)")
+    if not 1 <= port <= 65535:
+        fail(f"--port must be between 1 and 65535, not {port}")
+    if max_upload_mb <= 0:
+        fail("--max-upload-mb must be positive")
+    try:
+        data.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        fail(f"{data}: cannot create the data folder ({err.strerror or err})", EXIT_OUTPUT)
+    warning = warn_if_exposed(host, token)
+    if warning:
+        log.warning(f"warning: {warning}")
+    shown = "[::1]" if host == "::1" else host
+    log.info(f"workbench on http://{shown}:{port}/ (data in {data}); Ctrl+C stops it")
+    run_server(host, port, data, token=token, max_upload_mb=max_upload_mb)
+
+
 def main() -> None:
     app()
 
