@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,17 @@ def _environment() -> Environment:
     env.globals.update(ui=ui, report=report_labels, version=__version__, csrf_token=csrf_token)
     env.filters["vn_date"] = vn_date
     env.filters["plain"] = plain
+    env.filters["when"] = when
     env.filters["percent"] = lambda v: "—" if v is None else f"{round(100 * v)}%"
     return env
+
+
+def when(iso: str | None) -> str:
+    """'2026-12-02T14:11:07+00:00' → '02/12/2026 14:11 UTC', as the review times are shown."""
+    if not iso:
+        return ""
+    moment = datetime.fromisoformat(iso)
+    return moment.strftime("%d/%m/%Y %H:%M") + (" UTC" if moment.utcoffset() == timedelta(0) else "")
 
 
 def create_app(data_dir: Path, *, token: str | None = None, limits: Limits | None = None, start_worker: bool = True) -> FastAPI:
