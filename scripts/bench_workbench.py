@@ -54,7 +54,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="chithi-bench-") as folder:
         inputs = make_inputs(Path(folder), args.repeat, args.scan_level)
-        with LocalServer(Path(folder) / "data") as server, sync_playwright() as playwright:
+        # A noisy 9-page scan is about 28 MB as JPEG pages: more than the default 25 MB a file.
+        with LocalServer(Path(folder) / "data", max_upload_mb=100) as server, sync_playwright() as playwright:
             browser = launch_chromium(playwright)
             page = browser.new_page(base_url=server.url)
             page.set_default_timeout(600_000)
@@ -68,7 +69,14 @@ def main() -> None:
                 page.set_input_files("input[type=file]", str(path))
                 start = time.perf_counter()
                 page.click("#upload-form button[type=submit]")
-                page.wait_for_url("**/d20", wait_until="load")
+                page.wait_for_function("() => location.pathname.endsWith('/d20') || document.querySelector('#message') || "
+                                       "(document.querySelector('#job') || {dataset: {}}).dataset.state === 'error'")
+                if not page.url.endswith("/d20"):
+                    failure = page.locator("#message, #job").first.inner_text()
+                    print(f"| {kind} | {pages} | {seen[kind]} | failed: {' '.join(failure.split())} |")
+                    print(server.log.read_text("utf-8", "replace")[-3000:])
+                    continue
+                page.wait_for_load_state("load")
                 seconds = time.perf_counter() - start
                 result = page.request.get(page.url.replace("/d20", "/comparison.json")).json()
                 quality, overall = result["quality"], result["summary"]["overall"]
