@@ -204,3 +204,31 @@ def test_unknown_pages_say_so_in_vietnamese(client):
     client, _ = client
     response = client.get("/plans/999/d20")
     assert response.status_code == 404 and "Không tìm thấy" in response.text
+
+
+def test_the_worker_process_ends_with_the_server(tmp_path):
+    """A stopped server stops its worker; a killed one (no chance to clean up) too."""
+    import os
+    import signal
+    import time
+
+    psutil = pytest.importorskip("psutil")
+    from pipeline.workbench.local import LocalServer
+
+    def worker_of(server):
+        for _ in range(100):
+            children = psutil.Process(server.process.pid).children()
+            if children:
+                return children[0]
+            time.sleep(0.1)
+        raise AssertionError("the server started no worker")
+
+    with LocalServer(tmp_path / "stopped") as server:
+        worker = worker_of(server)
+    worker.wait(timeout=30)  # raises if it is still alive
+
+    with LocalServer(tmp_path / "killed") as server:
+        worker = worker_of(server)
+        os.kill(server.process.pid, signal.SIGKILL)
+        server.process.wait()
+        worker.wait(timeout=30)

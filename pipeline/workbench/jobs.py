@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
 import traceback
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -27,10 +28,12 @@ REFERENCE = "directive-20"
 STEPS = {"queued": 0.0, "reading": 0.05, "repairing": 0.3, "comparing": 0.8, "done": 1.0}
 
 
-def _warm() -> None:
+def _warm(parent_pid: int) -> None:
+    """Worker initializer: exit when the server does (even one killed with no chance to stop
+    its pool), then load the models."""
     from ..batch.work import warm_up
 
-    warm_up(True)
+    warm_up(True, parent_pid=parent_pid)
 
 
 def process_file(data_dir: str, job_id: int, sha256: str, suffix: str, name: str) -> None:
@@ -69,11 +72,12 @@ class Worker:
         self.store = store
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
+        self._stopping = False
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_warm)
+                                             initializer=_warm, initargs=(os.getpid(),))
         return self._pool
 
     def start(self) -> None:
@@ -89,8 +93,8 @@ class Worker:
         future.add_done_callback(lambda done: self._check(done, job_id))
 
     def _check(self, future: Future, job_id: int) -> None:
-        error = future.exception()
-        if error is None:
+        error = None if future.cancelled() else future.exception()
+        if error is None or self._stopping:  # a job cut short by stop() runs again at the next start
             return
         message = "tiến trình xử lý bị dừng đột ngột (hết bộ nhớ?)" if isinstance(error, BrokenProcessPool) else str(error)
         self.store.finish(job_id, "error", message)
@@ -99,7 +103,14 @@ class Worker:
                 self._pool = None
 
     def stop(self) -> None:
+        """Stop at once: the job in progress is submitted again at the next start."""
         with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
+            pool, self._pool, self._stopping = self._pool, None, True
+        if pool is None:
+            return
+        processes = list(getattr(pool, "_processes", {}).values())  # the pool has no public way to end a busy worker
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=10)
