@@ -176,8 +176,13 @@ def compare(
     against: str = typer.Option("directive-20", "--against", help="A reference id (directive-20) or another plan's file."),
     fmt: str = typer.Option("json", "--format", help="json, md or html."),
     output: Path | None = typer.Option(None, "-o", "--output"),
+    score_non_plans: bool = typer.Option(False, "--score-non-plans",
+                                         help="Score a document that is not a plan for the reference (flagged, not scored by default)."),
 ) -> None:
-    """Compare a local plan with Directive 20-CT/TW (or with the plan it implements)."""
+    """Compare a local plan with Directive 20-CT/TW (or with the plan it implements).
+
+    The report says first whether the document is a plan for the reference at all (a Thông tư
+    or a cover letter is flagged and not scored), then the scan quality of its text."""
     from .compare import render
     from .errors import ChithiError
     from .runner import compare as run_compare
@@ -186,7 +191,8 @@ def compare(
         fail(f"--format must be json, md or html, not {fmt!r}")
     try:
         plan = _read_stdin() if file == "-" else Path(file)
-        report = render(run_compare(plan, against=against), fmt)
+        result = run_compare(plan, against=against, force=score_non_plans)
+        report = render(result, fmt)
     except ChithiError as err:
         fail(str(err), EXIT_INPUT)
     except Exception as err:  # a bug must still name the file, not dump a traceback
@@ -194,6 +200,9 @@ def compare(
         fail(f"{file}: internal error while comparing ({type(err).__name__}: {err})", EXIT_INTERNAL)
     with _output(output) as out:
         out.write(report)
+    if result.relevance is not None and not result.relevance.scored:
+        log.info(f"{file}: not a plan for {against} ({result.relevance.doc_type or 'unknown type'}, "
+                 f"{result.relevance.relation}): not scored (--score-non-plans scores it)")
     if output is not None:
         log.info(f"wrote {output}")
 
@@ -239,6 +248,37 @@ def report(
         fail(f"{out_dir}: cannot write the report ({err.strerror or err})", EXIT_OUTPUT)
     counts = summary(out_dir)
     log.info(f"wrote {index}, {counts['plan_pages']} plan pages and {len(counts['tables'])} tables (chithi.xlsx, csv/)")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (this machine only by default)."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    data: Path = typer.Option(Path("chithi-data"), "--data", help="Folder for the database and the uploaded files."),
+    token: str | None = typer.Option(None, "--token", envvar="CHITHI_TOKEN",
+                                     help="Access token every request must carry (for a shared network)."),
+    max_upload_mb: float = typer.Option(25.0, "--max-upload-mb", help="Largest file accepted, in MB."),
+) -> None:
+    """Run the compliance workbench: a Vietnamese web app to check plans against Directive 20."""
+    try:
+        from .workbench import serve as run_server
+        from .workbench.security import warn_if_exposed
+    except ImportError as err:
+        fail(f"the workbench needs its web packages ({err.name} is missing): reinstall chithi (pip install .)")
+    if not 1 <= port <= 65535:
+        fail(f"--port must be between 1 and 65535, not {port}")
+    if max_upload_mb <= 0:
+        fail("--max-upload-mb must be positive")
+    try:
+        data.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        fail(f"{data}: cannot create the data folder ({err.strerror or err})", EXIT_OUTPUT)
+    warning = warn_if_exposed(host, token)
+    if warning:
+        log.warning(f"warning: {warning}")
+    shown = "[::1]" if host == "::1" else host
+    log.info(f"workbench on http://{shown}:{port}/ (data in {data}); Ctrl+C stops it")
+    run_server(host, port, data, token=token, max_upload_mb=max_upload_mb)
 
 
 def main() -> None:

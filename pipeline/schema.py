@@ -252,9 +252,13 @@ class DocumentRecord(Model):
 
 
 # ----------------------------------------------------------------------- comparison
+ProvisionStatus = Literal["covered", "partial", "missing", "not_applicable"]
+
+
 class Evidence(Span):
     section_id: str | None = None
-    quote: str
+    quote: str = Field(description="The passage as it stands in the plan's text: `text[start:end]`, trimmed of the "
+                       "Markdown marks ('### **') at its ends.")
     score: float
     before: str = Field(default="", description="Plan text just before the quote, for showing it in context.")
     after: str = Field(default="", description="Plan text just after the quote.")
@@ -265,10 +269,17 @@ class ProvisionResult(Model):
     id: str
     group: str
     title: str
-    status: Literal["covered", "partial", "missing"]
+    status: ProvisionStatus = Field(
+        description="covered, partial, missing; not_applicable when the provision addresses only bodies that the "
+        "plan's issuer does not direct (a Party body, in a government plan) and the plan does not cover it anyway.")
     score: float
     text: str = Field(default="", description="The provision's wording in the reference.")
+    addressed_to: list[IssuerKind] = Field(
+        default_factory=list, description="The kinds of body the provision asks to act (empty: any plan may carry it).")
     evidence: list[Evidence] = Field(default_factory=list)
+    closest: Evidence | None = Field(
+        default=None, description="For a provision without evidence: the passage that comes closest (below the partial "
+        "threshold), so that a reviewer can check the verdict.")
 
 
 class Addition(Span):
@@ -284,11 +295,13 @@ class GroupCoverage(Model):
     covered: int
     partial: int
     missing: int
-    coverage: float
+    not_applicable: int = 0
+    coverage: float = Field(description="(covered + ½ partial) / the provisions that apply; 0 when none applies.")
 
 
 class ComparisonSummary(Model):
-    overall: float
+    overall: float | None = Field(description="Coverage over every provision that applies; null when the document was "
+                                  "not scored (see Comparison.relevance).")
     groups: list[GroupCoverage]
     predates_reference: bool | None = None
     plan_date: str | None = None
@@ -300,13 +313,61 @@ class ComparisonSummary(Model):
     )
 
 
+class Relevance(Model):
+    """Whether the document is a plan that answers the reference, decided before any scoring."""
+
+    doc_type: DocType | None = None
+    is_plan: bool | None = Field(description="A plan or programme (Kế hoạch, Chương trình); null when the type is unknown.")
+    relation: Literal["implements", "cites", "via_plan", "same_subject", "unrelated"] = Field(
+        description="implements: cites the reference in its title or opening; cites: only in its body; via_plan: cites a "
+        "plan known to implement the reference; same_subject: cites neither but its title or opening is on the "
+        "reference's subject; unrelated: none of these.")
+    via: str | None = Field(default=None, description="Number of the plan it implements, for via_plan.")
+    mentions: list[Mention] = Field(default_factory=list, description="Where the reference (or that plan) is cited.")
+    scored: bool = Field(description="Whether the provisions were scored: a plan that is not unrelated, or any "
+                         "document when scoring was forced.")
+    forced: bool = Field(default=False, description="Scored although it is not a plan for the reference.")
+
+
+class Quality(Model):
+    """How far the text can be trusted: OCR confidence and the share of the text that repair changed."""
+
+    level: Literal["good", "fair", "poor"]
+    reasons: list[Literal["very_low_ocr_confidence", "low_ocr_confidence", "badly_garbled", "garbled", "much_repaired",
+                          "legacy_encoding"]] = Field(default_factory=list, description="Why the level is not good "
+                                                      "(legacy_encoding is only noted: its conversion is exact).")
+    pages: int = 1
+    ocr_pages: int = 0
+    ocr_confidence: float | None = Field(default=None, description="Mean Tesseract confidence (0–100) of the OCRed pages.")
+    repaired_share: float = Field(description="Share of the document's characters inside repaired spans (0–1).")
+    garbled_share: float = Field(default=0.0, description="Share of the characters inside OCR-garble repairs (0–1): "
+                                 "text that was unreadable and is chithi's best guess.")
+    repairs: dict[str, int] = Field(default_factory=dict, description="Number of repairs of each kind.")
+
+
+class Provenance(Model):
+    file: str | None = Field(description="The input file as named by the user (null for text given directly).")
+    sha256: str = Field(description="SHA-256 of the input file's bytes.")
+    document_index: int = 0
+    document_count: int = 1
+    chithi_version: str
+    reference: str = Field(description="Reference id or file compared against.")
+    reference_sha256: str | None = Field(default=None, description="SHA-256 of the reference's data, when it is a file.")
+    created: str = Field(description="When the comparison was made (ISO 8601, UTC).")
+
+
 class Comparison(Model):
     schema_version: str = SCHEMA_VERSION
     plan: Source
     plan_document: DocumentInfo
     against: str = Field(description="Reference id (e.g. 'directive-20') or the path of another plan.")
     reference_title: str = Field(default="", description="Number and title of the reference document.")
-    provisions: list[ProvisionResult]
+    reference_number: str | None = Field(default=None, description="The reference's number ('20-CT/TW').")
+    reference_type: DocType | None = Field(default=None, description="The reference's type (chi_thi).")
+    relevance: Relevance | None = Field(default=None, description="Null only in comparisons made before chithi 0.2.")
+    quality: Quality | None = None
+    provenance: Provenance | None = None
+    provisions: list[ProvisionResult] = Field(description="Empty when the document was not scored.")
     additions: list[Addition] = Field(default_factory=list)
     summary: ComparisonSummary
 

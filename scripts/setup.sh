@@ -12,7 +12,8 @@ command -v pdftoppm >/dev/null || need+=(poppler-utils)
 # Fonts that the scan-rendering tests and scripts typeset Vietnamese with.
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 [ -e /usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf ] || need+=(fonts-liberation)
-# Headless browser for the HTML comparison report's screenshot test.
+# Headless browser for the HTML report's screenshot test and the workbench's browser tests (Playwright drives
+# this system chromium; `playwright install`, which downloads browsers, is never needed).
 command -v chromium >/dev/null || command -v chromium-browser >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "chithi setup: installing system packages: ${need[*]}"
