@@ -81,6 +81,14 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
         yield handle
 
 
+def _figures_text(name: str, index: int, count: int, record) -> str:
+    from .extract.side_by_side import figures_table, planned_vs_achieved
+
+    title = f"== {name}" + (f" (document {index} of {count})" if count > 1 else "") + " =="
+    rows = planned_vs_achieved(record)
+    return f"{title}\n" + (figures_table(rows) if rows else "no targets or achieved results\n") + "\n"
+
+
 def _read_stdin() -> str:
     from .ingest.plaintext import decode_text
 
@@ -95,6 +103,8 @@ def extract(
     no_repair: bool = typer.Option(False, "--no-repair", help="Skip the repair stage (normalisation only)."),
     no_model: bool = typer.Option(False, "--no-model", help="Rules only: leave out the NER model."),
     pretty: bool = typer.Option(False, "--pretty", help="Indented JSON (one object per document, not JSONL)."),
+    figures: bool = typer.Option(False, "--figures",
+                                 help="Instead of JSON, a table of planned targets beside achieved results."),
 ) -> None:
     """Extract one JSON object per document (JSON Lines) from each file."""
     from .errors import ChithiError
@@ -115,8 +125,11 @@ def extract(
                 log.debug("traceback", exc_info=True)
                 failures += 1
                 continue
-            for record in records:
-                out.write(record.model_dump_json(indent=2 if pretty else None) + "\n")
+            for index, record in enumerate(records, 1):
+                if figures:
+                    out.write(_figures_text(name, index, len(records), record))
+                else:
+                    out.write(record.model_dump_json(indent=2 if pretty else None) + "\n")
             out.flush()
     if failures:
         raise typer.Exit(EXIT_INPUT)

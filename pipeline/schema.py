@@ -188,6 +188,31 @@ class Figure(Quantified):
                     "(labour force, population, households); budget: money (kinh phí, vốn).")
 
 
+class InContext(Model):
+    before: str = Field(default="", description="Up to 80 characters of its sentence before the number (line breaks as spaces).")
+    after: str = Field(default="", description="Up to 80 characters of its sentence after it.")
+
+
+class TargetInContext(Target, InContext):
+    """A target with the words around it, for a reader (`before` + `text` + `after`)."""
+
+
+class FigureInContext(Figure, InContext):
+    """A reported figure with the words around it."""
+
+
+class PlannedAchieved(Model):
+    """One line of the planned-against-achieved view of a document: for one metric, unit, scope
+    and year, the targets it sets beside the results it reports (either list may be empty)."""
+
+    metric: str
+    unit: str | None = None
+    scope: str | None = None
+    year: int | None = Field(default=None, description="The year the items end in (period_end, else period_start).")
+    planned: list[TargetInContext] = Field(default_factory=list)
+    achieved: list[FigureInContext] = Field(default_factory=list)
+
+
 class Check(Span):
     kind: str = Field(description="E.g. 'quota_sum': table rows add up to the total row.")
     passed: bool
@@ -369,6 +394,8 @@ class Comparison(Model):
     provenance: Provenance | None = None
     provisions: list[ProvisionResult] = Field(description="Empty when the document was not scored.")
     additions: list[Addition] = Field(default_factory=list)
+    figures: list[PlannedAchieved] = Field(
+        default_factory=list, description="The document's targets beside its achieved results (also when not scored).")
     summary: ComparisonSummary
 
 

@@ -232,3 +232,16 @@ def test_the_worker_process_ends_with_the_server(tmp_path):
         os.kill(server.process.pid, signal.SIGKILL)
         server.process.wait()
         worker.wait(timeout=30)
+
+
+def test_the_plan_page_marks_results_apart_from_targets_and_tables_them(client):
+    client, worker = client
+    report = ("BÁO CÁO\nKết quả thực hiện Kế hoạch đưa người lao động đi làm việc ở nước ngoài năm 2023\n\n"
+              "Năm 2023, tỉnh phấn đấu đưa 1.500 người lao động đi làm việc ở nước ngoài theo hợp đồng. "
+              "Kết quả, năm 2023 toàn tỉnh đã đưa 1.620 người lao động đi làm việc ở nước ngoài, đạt 108% kế hoạch.\n")
+    page = client.get(f"/plans/{processed(client, worker, 'bao-cao.txt', report.encode())}").text
+    assert re.search(r'class="hl target"[^>]*>1\.500 người', page) and re.search(r'class="hl figure"[^>]*>1\.620 người', page)
+    table = page[page.index('id="figures"'):]
+    row = table[table.index("Lao động đi làm việc ở nước ngoài</td>"):].split("</tr>")[0]
+    planned, achieved = row.split("</td>")[3:5]
+    assert "1.500 người" in planned and "1.620 người" in achieved

@@ -32,7 +32,7 @@ Every comparison carries the scan quality of its text and its provenance.
     evidence    the passages that cover a provision, the closest one; the plan's additions
     quotes      quotes trimmed of Markdown; section titles (never additions)
     quality     scan quality and provenance
-    report      Markdown report; report_html: the HTML page
+    report      Markdown report; report_html: the HTML page (with the planned-vs-achieved table)
 
 `pipeline.compare(plan, against)` extracts the plan (and a reference plan) and compares them
 (`pipeline.runner.compare`); `compare_record` compares a record already extracted.
@@ -48,6 +48,7 @@ import numpy as np
 
 from .._callable import make_callable
 from ..errors import ChithiError
+from ..extract.side_by_side import planned_vs_achieved
 from ..schema import Comparison, ComparisonSummary, DocumentRecord, GroupCoverage, ProvisionResult
 from .evidence import additions_of, closest_for, evidence_for
 from .passages import body_range, passages_of
@@ -76,7 +77,8 @@ def compare_record(record: DocumentRecord, reference: ReferenceDocument, against
     relevance = relevance_of(record, reference, implementing, force)
     header = dict(plan=record.source, plan_document=record.document, against=against, reference_title=reference.title,
                   reference_number=reference.number, reference_type=reference.doc_type, relevance=relevance,
-                  quality=quality_of(record), provenance=provenance_of(record, reference, against))
+                  quality=quality_of(record), provenance=provenance_of(record, reference, against),
+                  figures=planned_vs_achieved(record))
     if not relevance.scored:
         return Comparison(**header, provisions=[], summary=summarize([], reference, *dating(record, reference), scored=False))
     passages = passages_of(record)

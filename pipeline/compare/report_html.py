@@ -16,8 +16,9 @@ from functools import cache
 from html import escape
 from string import Template
 
+from ..extract.side_by_side import metric_label, scope_label, value_text
 from ..resources import data_text
-from ..schema import Comparison, Evidence, GroupCoverage, ProvisionResult
+from ..schema import Comparison, Evidence, FigureInContext, GroupCoverage, ProvisionResult, TargetInContext
 from .notices import labels, provenance_rows, quality_notice, relevance_notice
 from .quotes import cue_segments, plain
 from .report import _date_line, _percent, _plan_name
@@ -131,6 +132,34 @@ def _additions_html(result: Comparison) -> str:
     return "".join(items)
 
 
+def _figure_html(item: TargetInContext | FigureInContext) -> str:
+    """The value, then its sentence with the number marked, then where it stands."""
+    text = labels()
+    meta = [f"{text['section']} {item.section_id}" if item.section_id else f"{item.start}–{item.end}"]
+    if item.repaired:
+        meta.append(text["repaired"])
+    return (f'<div class="fig"><b>{escape(value_text(item))}</b>'
+            f'<div class="quote">{escape(item.before)}<mark>{escape(item.text)}</mark>{escape(item.after)}</div>'
+            f'<div class="meta">{escape(" · ".join(meta))}</div></div>')
+
+
+def figures_html(result: Comparison) -> str:
+    """Planned and achieved side by side: one row per metric, scope and year."""
+    text = labels()["figures"]
+    heading = f'<h2 id="figures">{escape(text["heading"])}</h2>'
+    if not result.figures:
+        return heading + f'<p class="empty">{escape(text["none"])}</p>'
+    head = "".join(f"<th>{escape(c)}</th>" for c in text["columns"])
+    rows = "".join(
+        f"<tr><td>{escape(metric_label(r.metric, r.unit))}</td><td>{r.year or ''}</td><td>{escape(scope_label(r.scope))}</td>"
+        f"<td>{''.join(map(_figure_html, r.planned))}</td><td>{''.join(map(_figure_html, r.achieved))}</td></tr>"
+        for r in result.figures
+    )
+    widths = "".join(f'<col style="width:{w}%">' for w in (17, 6, 11, 33, 33))
+    return (f'{heading}<table class="figures"><colgroup>{widths}</colgroup><tr>{head}</tr>{rows}</table>'
+            f'<p class="note">{escape(text["note"])}</p>')
+
+
 def notices_html(result: Comparison) -> str:
     """The relevance banner, then the scan-quality banner (when the text is not good)."""
     text = labels()
@@ -174,5 +203,6 @@ def render_html(result: Comparison) -> str:
         provisions="\n".join(_provision_html(p) for p in result.provisions),
         additions_heading=f'<h2>{escape(text["additions"])}</h2>' if scored else "",
         additions=_additions_html(result) if scored else "",
+        figures=figures_html(result),
         provenance=provenance_html(result),
     )

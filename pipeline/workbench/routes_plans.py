@@ -18,7 +18,7 @@ from ..compare.notices import quality_notice, relevance_notice
 from .jobs import REFERENCE
 from .security import ALLOWED, check_csrf, content_matches, display_name, suffix_of
 from .storage import Store, loads_comparison, loads_record
-from .textview import items_of, segments_of, ui
+from .textview import figure_rows, items_of, segments_of, ui
 
 router = APIRouter()
 
@@ -175,7 +175,7 @@ def plan_page(request: Request, document_id: int) -> Response:
     siblings = [d for d in store_of(request).documents_of(row["sha256"]) if d["id"] != document_id]
     return request.app.state.render(request, "plan.html", {
         "row": row, "record": record, "comparison": comparison, "items": items,
-        "segments": segments_of(record, spans), "siblings": siblings,
+        "segments": segments_of(record, spans), "siblings": siblings, "figures": figure_rows(record, spans),
         "relevance": relevance_notice(comparison), "quality": quality_notice(comparison),
     })
 

@@ -1,5 +1,5 @@
 """The plan's repaired text as a reader sees it in the workbench: cut into segments, each
-knowing which extracted items (markets, targets, agencies, deadlines) and which repair cover
+knowing which extracted items (markets, targets, figures, agencies, deadlines) and which repair cover
 it, and the items' details for the side panel. Offsets are the record's; the template
 escapes every segment (Jinja autoescape)."""
 
@@ -9,8 +9,9 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from ..extract.side_by_side import metric_label, planned_vs_achieved, scope_label, value_text
 from ..resources import data
-from ..schema import DocumentRecord
+from ..schema import DocumentRecord, Figure, Target
 
 
 def ui() -> dict:
@@ -20,7 +21,7 @@ def ui() -> dict:
 @dataclass
 class Item:
     key: str  # "market-3": the id of its details in the page
-    kind: str  # market, target, agency, deadline
+    kind: str  # market, target, figure, agency, deadline
     label: str
     details: list[tuple[str, str]] = field(default_factory=list)
     repaired: bool = False
@@ -59,14 +60,16 @@ def items_of(record: DocumentRecord) -> tuple[list[Item], list[tuple[int, int, s
                                                   ("Mã", m.code or "—"), ("Số lần nhắc đến", str(max(1, len(m.mentions))))],
                           m.repaired))
         spans += [(x.start, x.end, key) for x in m.mentions] or [(m.start, m.end, key)]
-    for i, t in enumerate(record.targets):
-        key = f"target-{i}"
-        value = _number(t.value) + (f"–{_number(t.value_max)}" if t.value_max is not None else "")
-        period = "–".join(str(y) for y in (t.period_start, t.period_end) if y)
-        details = [("Chỉ số", labels["metrics"].get(t.metric, t.metric)), ("Giá trị", f"{t.comparator} {value} {t.unit or ''}")]
-        details += [(k, v) for k, v in (("Tần suất", t.frequency or ""), ("Giai đoạn", period), ("Phạm vi", t.scope or ""),
-                                        ("Mục", t.section_id or "")) if v]
-        items.append(Item(key, "target", t.text or labels["metrics"].get(t.metric, t.metric), details, t.repaired))
+    numbers: list[tuple[str, Target | Figure]] = [("target", t) for t in record.targets]
+    numbers += [("figure", f) for f in record.figures]
+    for i, (kind, t) in enumerate(numbers):
+        key = f"{kind}-{i}"
+        period = "–".join(str(y) for y in dict.fromkeys((t.period_start, t.period_end)) if y)
+        details = [("Chỉ số", metric_label(t.metric, t.unit)), ("Giá trị", value_text(t))]
+        if isinstance(t, Figure):
+            details.insert(0, ("Loại", labels["figure_kinds"].get(t.kind, t.kind)))
+        details += [(k, v) for k, v in (("Giai đoạn", period), ("Phạm vi", scope_label(t.scope)), ("Mục", t.section_id or "")) if v]
+        items.append(Item(key, kind, t.text or metric_label(t.metric), details, t.repaired))
         spans.append((t.start, t.end, key))
     for i, a in enumerate(record.agencies):
         key = f"agency-{i}"
@@ -82,6 +85,33 @@ def items_of(record: DocumentRecord) -> tuple[list[Item], list[tuple[int, int, s
         items.append(Item(key, "deadline", d.text or vn_date(d.date), details, d.repaired))
         spans.append((d.start, d.end, key))
     return items, [s for s in spans if s[1] > s[0]]
+
+
+@dataclass
+class FigureCell:
+    key: str  # the item it highlights in the text
+    value: str
+    quote: str
+
+
+@dataclass
+class FigureRow:
+    label: str
+    year: int | None
+    scope: str
+    planned: list[FigureCell]
+    achieved: list[FigureCell]
+
+
+def figure_rows(record: DocumentRecord, spans: list[tuple[int, int, str]]) -> list[FigureRow]:
+    """The planned-against-achieved table of the plan page, each number linked to its item."""
+    key_at = {(start, end): key for start, end, key in spans if key.startswith(("target-", "figure-"))}
+
+    def cells(numbers: list) -> list[FigureCell]:
+        return [FigureCell(key_at.get((n.start, n.end), ""), value_text(n), n.text) for n in numbers]
+
+    return [FigureRow(metric_label(r.metric, r.unit), r.year, scope_label(r.scope), cells(r.planned), cells(r.achieved))
+            for r in planned_vs_achieved(record)]
 
 
 _MARKUP = re.compile(r"(?m)^[ \t]*#{1,6}[ \t]+|\*\*|__")
