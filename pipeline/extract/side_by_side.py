@@ -93,7 +93,8 @@ def planned_vs_achieved(record: DocumentRecord) -> list[PlannedAchieved]:
     for figure in record.figures:
         if figure.kind == "achieved":
             row(figure).achieved.append(FigureInContext(**figure.model_dump(), **context(figure)))
-    return sorted(rows.values(), key=lambda r: (r.metric == "other", r.metric, r.unit or "", r.year or 0, fold(r.scope or "")))
+    return sorted(rows.values(), key=lambda r: (r.metric == "other", r.metric, r.unit == "percent", r.unit or "", r.year or 0,
+                                                fold(r.scope or "")))
 
 
 def figures_table(rows: list[PlannedAchieved]) -> str:
