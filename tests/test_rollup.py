@@ -85,3 +85,41 @@ def test_the_page_is_offline_and_every_chart_links_to_plans(report):
     assert len(pages) >= 3 and all((report / page).exists() for page in pages)
     compared = list((report / "plans").glob("*.directive-20.html"))
     assert compared  # the CLI's Directive 20 report beside the compared plans' pages
+
+
+def test_the_dashboard_draws_its_charts_in_a_browser_and_a_click_filters_the_plans(report):
+    """Headless Chromium opens the page from disk (no network: any other request fails the
+    test), every chart is drawn at a readable size, and a heat-map cell leads to the plan
+    list filtered to its province."""
+    from pathlib import Path
+    from urllib.parse import unquote_plus
+
+    from pipeline.workbench.local import CHROMIUM, launch_chromium
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (scripts/setup.sh)")
+    outside, errors = [], []
+    with sync_api.sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("request", lambda r: None if r.url.startswith("file://") else outside.append(r.url))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto((report / "index.html").as_uri())
+        charts = page.locator(".chart svg")
+        assert charts.count() >= 4
+        for i in range(charts.count()):
+            box = charts.nth(i).bounding_box()
+            assert box and box["width"] > 50 and box["height"] > 40, (i, box)
+            marks = charts.nth(i).locator("rect")
+            assert any((marks.nth(j).bounding_box() or {}).get("height", 0) > 0 for j in range(marks.count())), i
+        assert page.locator("#chi-tieu ~ .chart svg rect").count() >= 2  # planned (and achieved) bars
+        cell = page.locator(".chart a[href^='plans.html?province=']").first
+        province = re.search(r"province=([^&]+)", cell.get_attribute("href")).group(1)
+        cell.click()
+        page.wait_for_url(re.compile(r"plans\.html\?province="))
+        shown = page.locator("#plans tr[data-province]:visible")
+        assert shown.count() >= 1
+        assert {shown.nth(i).get_attribute("data-province") for i in range(shown.count())} == {unquote_plus(province)}
+        browser.close()
+    assert outside == [] and errors == []

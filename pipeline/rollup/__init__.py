@@ -183,6 +183,8 @@ def _provision_order(provision_id: str) -> tuple[int, ...]:
 
 def _histogram(archive: Archive, sql: str, title: str) -> str:
     rows = archive.rows(sql)
+    if not rows:
+        return f'<p class="muted">{html.escape(title)}: không có văn bản nào.</p>'
     return svg.grouped_bars([str(b) for b, _ in rows], {"số văn bản": [float(n) for _, n in rows]}, {}, title=title)
 
 
