@@ -8,6 +8,7 @@ the string template compare/data/report.html.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from html import escape
 from string import Template
@@ -66,45 +67,64 @@ def _one_line(text: str, limit: int = 220) -> str:
 
 
 # ------------------------------------------------------------------------ markdown
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|")
+# Document text is inline content in the Markdown report (a list item, a table cell), never
+# the start of a line. What can make markup there: HTML and entities (`<`, `&`, written as
+# entities here), the inline syntax of CommonMark and its common extensions (code, emphasis,
+# links and images, tables, strikethrough, math, superscript, marks, GitHub references and
+# mentions: backslash-escaped), and links that renderers make from bare addresses (linkify:
+# `www.`, `http://`, `name@host`, `host.vn`: the `.` before a letter and the `:` of `://` are
+# escaped). Every escape renders as the character itself; the rest (Vietnamese letters,
+# digits, `-`, `/`, `,`, `(`, …) is left as it is, so the file stays readable in a terminal.
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_MD_SYNTAX = re.compile(r"[\\`*_\[\]!|~$^=+#@{}]|\.(?=[A-Za-z])|:(?=//)")
+
+
+def _md_text(text: str) -> str:
+    """Document text as inline Markdown that renders as exactly this text: one line, no markup."""
+    flat = " ".join(text.split())
+    flat = "".join(_MD_ENTITIES.get(char, char) for char in flat)
+    return _MD_SYNTAX.sub(lambda match: "\\" + match.group(), flat)
 
 
 def render_markdown(result: Comparison) -> str:
+    """The report as Markdown; every piece of document text goes through `_md_text`."""
     text = labels()
     out = [
         f"# {text['heading']}",
         "",
-        f"- **{text['plan']}:** {_md_cell(_plan_name(result))}",
-        f"- **{text['reference']}:** {_md_cell(result.reference_title or result.against)}",
+        f"- **{text['plan']}:** {_md_text(_plan_name(result))}",
+        f"- **{text['reference']}:** {_md_text(result.reference_title or result.against)}",
         f"- **{text['overall']}:** {_percent(result.summary.overall)}",
-        f"- {_date_line(result)[0]}",
+        f"- {_md_text(_date_line(result)[0])}",
         "",
         f"| {text['group']} | {text['status']['covered']} | {text['status']['partial']} | "
         f"{text['status']['missing']} | % |",
         "|---|---:|---:|---:|---:|",
     ]
     for g in result.summary.groups:
-        out.append(f"| {g.group}. {_md_cell(g.title)} | {g.covered} | {g.partial} | {g.missing} | {_percent(g.coverage)} |")
+        out.append(f"| {_md_text(g.group)}. {_md_text(g.title)} | {g.covered} | {g.partial} | {g.missing} | "
+                   f"{_percent(g.coverage)} |")
     out += ["", f"_{text['coverage_note']}_", "", f"## {text['provision']}", "",
             f"| ID | {text['provision']} | {text['status_column']} | {text['score']} | {text['evidence']} |",
             "|---|---|---|---:|---|"]
     for p in result.provisions:
         evidence = "<br>".join(
-            f"[{e.section_id or f'{e.start}–{e.end}'}] {_md_cell(_one_line(e.quote, 160))}" for e in p.evidence[:2]
+            f"\\[{_md_text(e.section_id or f'{e.start}–{e.end}')}\\] {_md_text(_one_line(e.quote, 160))}"
+            for e in p.evidence[:2]
         ) or "—"
-        out.append(f"| {p.id} | {_md_cell(p.title)} | {text['status'][p.status]} | {p.score:.2f} | {evidence} |")
+        out.append(f"| {_md_text(p.id)} | {_md_text(p.title)} | {text['status'][p.status]} | {p.score:.2f} | "
+                   f"{evidence} |")
     out += ["", f"## {text['additions']}", ""]
     if not result.additions:
         out.append(text["no_additions"])
     for a in result.additions:
         extra = []
         if a.targets:
-            extra.append(f"{text['targets']}: " + "; ".join(a.targets))
+            extra.append(f"{text['targets']}: " + "; ".join(_md_text(t) for t in a.targets))
         if a.markets:
-            extra.append(f"{text['markets']}: " + ", ".join(a.markets))
-        where = a.section_id or f"{a.start}–{a.end}"
-        out.append(f"- [{where}] {_one_line(a.quote)}" + (f" ({'; '.join(extra)})" if extra else ""))
+            extra.append(f"{text['markets']}: " + ", ".join(_md_text(m) for m in a.markets))
+        where = _md_text(a.section_id or f"{a.start}–{a.end}")
+        out.append(f"- \\[{where}\\] {_md_text(_one_line(a.quote))}" + (f" ({'; '.join(extra)})" if extra else ""))
     return "\n".join(out) + "\n"
 
 
