@@ -200,6 +200,14 @@ def test_without_resume_the_output_starts_afresh(tmp_path):
     assert len(_lines(out / "documents.jsonl")) == 1
 
 
+def test_exit_codes_are_the_cli_table():
+    from pipeline import cli
+
+    assert (run_module.EXIT_OK, run_module.EXIT_USAGE, run_module.EXIT_SOME_FAILED, run_module.EXIT_OUTPUT,
+            run_module.EXIT_INTERRUPTED) == (cli.EXIT_OK, cli.EXIT_USAGE, cli.EXIT_INPUT, cli.EXIT_OUTPUT,
+                                             cli.EXIT_INTERRUPTED)
+
+
 def test_usage_errors(tmp_path):
     assert _run([tmp_path / "nothing-here"], tmp_path / "out")[0] == EXIT_USAGE
     assert _run([ROOT / "corpus" / "samples"], tmp_path / "out", engine="spark")[0] == EXIT_USAGE

@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -122,20 +123,25 @@ def _extract_bytes(job: Job, data: bytes) -> list[DocumentRecord]:
     same name; the records name the real path."""
     from ..runner import extract
 
-    name = os.path.basename(job.path)
-    with tempfile.TemporaryDirectory(prefix="chithi-read-") as folder:
-        copy = os.path.join(folder, name)
+    try:
+        folder = tempfile.mkdtemp(prefix="chithi-read-")
+    except OSError as err:
+        raise ChithiError(job.path, f"could not make a private copy to read in {tempfile.gettempdir()} "
+                                    f"({err.strerror or err})", stage="input") from None
+    copy = os.path.join(folder, os.path.basename(job.path))
+    try:
         try:
             with open(copy, "wb") as handle:
                 handle.write(data)
         except OSError as err:
-            raise ChithiError(job.path, f"could not make a private copy to read in {tempfile.gettempdir()} "
+            raise ChithiError(job.path, f"could not make a private copy to read in {folder} "
                                         f"({err.strerror or err})", stage="input") from None
-        try:
-            records = extract(Path(copy), repair=job.repair)
-        except ChithiError as err:
-            err.message = err.message.replace(copy, display_path(job.path))
-            raise
+        records = extract(Path(copy), repair=job.repair)
+    except ChithiError as err:
+        err.message = err.message.replace(copy, display_path(job.path))
+        raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     for record in records:
         record.source.path = display_path(job.path)
     return records
