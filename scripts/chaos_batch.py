@@ -11,11 +11,13 @@ head and 1,900 from somewhere in it), plus an empty file and an unsupported one.
   (exactly one of them may write: the other must stop with exit code 4);
 * in half of the cycles changes files while the batch runs (so some change after they were
   hashed and before a worker read them);
-* SIGKILLs whatever still runs at a random moment (0.1–1.0 × a clean run's time);
+* SIGKILLs whatever still runs: in 60 % of the cycles once the run has written a random
+  number (1–30) of new document lines (surely mid-run), otherwise at a random moment
+  (0.1–1.0 × a clean run's time: start-up, hashing and the final compaction included);
 * changes files between the kill and the next start: edits (a line appended), copies of
   another file's content (duplicates), emptied files (errors), fixed files, deletions, new
-  files, renames; in every third cycle also 5–15 % of the files at once, so that the next
-  resume has work to be killed in.
+  files, renames, and 3–10 % of the files edited at once, so that the next resume has work
+  to be killed in.
 
 Then a last `--resume` runs to the end, a clean batch runs on the final files in a fresh
 folder, and the two are compared: every document line (the whole record: path, hash,
@@ -135,19 +137,29 @@ def run_chaos(work: Path, files: int, cycles: int, seed: int, say=print) -> dict
     say(f"{files} files, seed {seed}; a clean run takes {clean_seconds:.1f} s\n")
     say("| cycle | batches | refused (exit 4) | the writer | changes while running | changes after |")
     say("|---:|---:|---:|---|---|---|")
-    refused = killed = 0
+    refused = killed = mid_run = 0
     for cycle in range(cycles):
+        base = _lines(out / "documents.jsonl")
         procs = [batch(inputs, out, *(["--resume"] if cycle else []))]
         began = time.monotonic()
         if rng.random() < 0.35:
             time.sleep(rng.uniform(0, 0.3))
             procs.append(batch(inputs, out, "--resume"))
-        moment = rng.uniform(0.1, 1.0) * clean_seconds
         during: list[str] = []
-        if rng.random() < 0.5:
-            time.sleep(max(0.0, rng.uniform(0.2, 0.9) * moment - (time.monotonic() - began)))
+        if rng.random() < 0.5:  # while the batch starts or runs
+            time.sleep(rng.uniform(0.2, 0.9) * clean_seconds)
             during = mutate(inputs, rng, texts, rng.randint(1, 3))
-        time.sleep(max(0.0, moment - (time.monotonic() - began)))
+        if rng.random() < 0.6:  # once this run has written a random number of lines: surely mid-run
+            wanted = rng.randint(1, 30)
+            ends = time.monotonic() + 3 * clean_seconds
+            while any(p.poll() is None for p in procs) and time.monotonic() < ends:
+                if _lines(out / "documents.jsonl") >= base + wanted:
+                    break
+                time.sleep(0.002)
+            moment = f"after {wanted} new document lines"
+        else:  # at any moment, start-up and the end included
+            time.sleep(max(0.0, rng.uniform(0.1, 1.0) * clean_seconds - (time.monotonic() - began)))
+            moment = f"at {time.monotonic() - began:.1f} s"
         codes = [p.poll() for p in procs]
         written = _lines(out / "documents.jsonl")
         for proc in procs:
@@ -160,22 +172,23 @@ def run_chaos(work: Path, files: int, cycles: int, seed: int, say=print) -> dict
         if any(code not in (None, 0, 3, 4) for code in codes):
             raise SystemExit(f"cycle {cycle}: a batch ended with {codes}: {procs[0].stderr.read().decode()}")
         after = mutate(inputs, rng, texts, rng.randint(0, 4))
-        if cycle % 3 == 2:
-            many = rng.randint(files // 20, files // 7)
-            _edit_many(inputs, rng, many)
-            after.append(f"{many} edits")
+        many = rng.randint(files // 30, files // 10)  # work for the next resume to be killed in
+        _edit_many(inputs, rng, many)
+        after.append(f"{many} edits")
         ended = [c for c in codes if c is not None and c != 4]
+        mid_run += not ended and written > base
         writer = (f"ended by itself (exit {ended[0]})" if ended
-                  else f"killed at {moment:.1f} s, {written} document lines written")
+                  else f"killed {moment}, {written - base:+d} lines in documents.jsonl")
         say(f"| {cycle} | {len(procs)} | {cycle_refused} | {writer} | {', '.join(during) or '—'} | "
-            f"{', '.join(after) or '—'} |")
+            f"{', '.join(after)} |")
     final = batch(inputs, out, "--resume", parquet=True)
     final_code = final.wait(timeout=600)
     fresh = batch(inputs, work / "clean", parquet=True)
     fresh_code = fresh.wait(timeout=600)
     got, want = outputs(out), outputs(work / "clean")
     result = {
-        "seed": seed, "files": len(list(inputs.iterdir())), "cycles": cycles, "killed": killed, "refused": refused,
+        "seed": seed, "files": len(list(inputs.iterdir())), "cycles": cycles, "processes killed": killed,
+        "cycles killed after writing": mid_run, "refused (exit 4)": refused,
         "exit codes (resumed, clean)": (final_code, fresh_code),
         "document lines (resumed, clean)": (got["lines"], want["lines"]),
         "lost": sum((want["documents"] - got["documents"]).values()),

@@ -386,7 +386,9 @@ def test_kill_resume_with_concurrent_starts_and_changes(tmp_path, record_propert
     seed = int(os.environ.get("CHITHI_CHAOS_SEED", time.time_ns() % 10**6))
     result = chaos.run_chaos(tmp_path, files=30, cycles=3, seed=seed, say=lambda line: None)
     assert result["equal"], f"{result} (rerun with CHITHI_CHAOS_SEED={seed})"
-    record_property("observed", f"seed {seed}: {result['killed']} kills, {result['refused']} refused; lost "
+    record_property("observed", f"seed {seed}: {result['processes killed']} kills "
+                                f"({result['cycles killed after writing']} after writing), "
+                                f"{result['refused (exit 4)']} refused; lost "
                                 f"{result['lost']}, twice {result['twice']}, stale {result['invented or stale']}")
 
 

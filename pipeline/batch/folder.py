@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import socket
@@ -66,7 +67,19 @@ def writing(path: str | os.PathLike[str]) -> Iterator[None]:
     except OSError as err:
         raise OutputError(path, err.strerror or str(err)) from None
     except sqlite3.Error as err:
-        raise OutputError(path, str(err)) from None
+        raise OutputError(path, _sqlite_reason(path, err)) from None
+
+
+def _sqlite_reason(path: str | os.PathLike[str], err: sqlite3.Error) -> str:
+    """SQLite says "database or disk is full", or only "disk I/O error" when the disk filled
+    as it wrote its journal; either is said as the OS says it when the disk is indeed full."""
+    full = getattr(err, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    try:
+        space = os.statvfs(os.path.dirname(os.path.abspath(path)))
+        full = full or space.f_bavail * space.f_frsize < 1 << 20
+    except OSError:
+        pass
+    return os.strerror(errno.ENOSPC) if full else str(err)
 
 
 def check_folder(out_dir: Path, allow_other_files: bool) -> bool:
