@@ -12,7 +12,8 @@ head and 1,900 from somewhere in it), plus an empty file and an unsupported one.
 * in half of the cycles changes files while the batch runs (so some change after they were
   hashed and before a worker read them);
 * SIGKILLs whatever still runs: in 60 % of the cycles once the run has written a random
-  number (1–30) of new document lines (surely mid-run), otherwise at a random moment
+  number of new document lines (1–30, fewer than the files it has to process: surely
+  mid-run), otherwise at a random moment
   (0.1–1.0 × a clean run's time: start-up, hashing and the final compaction included);
 * changes files between the kill and the next start: edits (a line appended), copies of
   another file's content (duplicates), emptied files (errors), fixed files, deletions, new
@@ -138,6 +139,7 @@ def run_chaos(work: Path, files: int, cycles: int, seed: int, say=print) -> dict
     say("| cycle | batches | refused (exit 4) | the writer | changes while running | changes after |")
     say("|---:|---:|---:|---|---|---|")
     refused = killed = mid_run = 0
+    work_left = files  # about how many files the next run has to process
     for cycle in range(cycles):
         base = _lines(out / "documents.jsonl")
         procs = [batch(inputs, out, *(["--resume"] if cycle else []))]
@@ -150,7 +152,7 @@ def run_chaos(work: Path, files: int, cycles: int, seed: int, say=print) -> dict
             time.sleep(rng.uniform(0.2, 0.9) * clean_seconds)
             during = mutate(inputs, rng, texts, rng.randint(1, 3))
         if rng.random() < 0.6:  # once this run has written a random number of lines: surely mid-run
-            wanted = rng.randint(1, 30)
+            wanted = rng.randint(1, max(1, min(30, work_left - 1)))
             ends = time.monotonic() + 3 * clean_seconds
             while any(p.poll() is None for p in procs) and time.monotonic() < ends:
                 if _lines(out / "documents.jsonl") >= base + wanted:
@@ -175,6 +177,7 @@ def run_chaos(work: Path, files: int, cycles: int, seed: int, say=print) -> dict
         many = rng.randint(files // 30, files // 10)  # work for the next resume to be killed in
         _edit_many(inputs, rng, many)
         after.append(f"{many} edits")
+        work_left = many + len(after)
         ended = [c for c in codes if c is not None and c != 4]
         mid_run += not ended and written > base
         writer = (f"ended by itself (exit {ended[0]})" if ended
