@@ -123,8 +123,9 @@ def _extract_bytes(job: Job, data: bytes) -> list[DocumentRecord]:
     same name; the records name the real path."""
     from ..runner import extract
 
+    global _private_copy
     try:
-        folder = tempfile.mkdtemp(prefix="chithi-read-")
+        folder = _private_copy = tempfile.mkdtemp(prefix="chithi-read-")
     except OSError as err:
         raise ChithiError(job.path, f"could not make a private copy to read in {tempfile.gettempdir()} "
                                     f"({err.strerror or err})", stage="input") from None
@@ -142,6 +143,7 @@ def _extract_bytes(job: Job, data: bytes) -> list[DocumentRecord]:
         raise
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        _private_copy = None
     for record in records:
         record.source.path = display_path(job.path)
     return records
@@ -161,6 +163,7 @@ def _compare_all(records: list[DocumentRecord], job: Job, result: FileResult) ->
             result.errors.append(error_line(job.path, stage, type(err).__name__, message))
 
 
+_private_copy: str | None = None  # the folder of the private copy being read (see _extract_bytes)
 _warmed: bool | None = None  # whether this process has loaded the models, with (True) or without the repair ones
 
 
@@ -211,6 +214,8 @@ def _exit_with_parent(parent_pid: int) -> None:
             try:
                 os.kill(parent_pid, 0)
             except ProcessLookupError:
+                if _private_copy is not None:  # the file being read when the batch was killed
+                    shutil.rmtree(_private_copy, ignore_errors=True)
                 os._exit(1)
 
     threading.Thread(target=watch, name="chithi-parent-watch", daemon=True).start()
