@@ -223,23 +223,31 @@ def compare(
 @app.command()
 def batch(
     inputs: list[str] = typer.Argument(..., help="Folders, files or glob patterns."),
-    out_dir: Path = typer.Option(..., "-o", "--out-dir", help="Output folder."),
+    out_dir: Path = typer.Option(..., "-o", "--out-dir", help="Output folder (empty, new, or an earlier batch's)."),
     workers: int = typer.Option(1, "--workers", "-w", help="Worker processes (local) or parallel tasks (ray)."),
     engine: str = typer.Option("local", "--engine", help="local or ray."),
     ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster address (ray engine)."),
     resume: bool = typer.Option(False, "--resume", help="Skip files already done (same content and pipeline version)."),
+    retry_failed: bool = typer.Option(False, "--retry-failed", help="With --resume: process the files that failed again."),
     compare_with: str | None = typer.Option(None, "--compare", help="Also compare each plan with this reference."),
     no_repair: bool = typer.Option(False, "--no-repair"),
     no_parquet: bool = typer.Option(False, "--no-parquet", help="Write JSON Lines only."),
     max_file_mb: float = typer.Option(25.0, "--max-file-mb", help="Larger files are reported as errors."),
+    follow_links: bool = typer.Option(False, "--follow-links",
+                                      help="Read symbolic links that lead outside the input folders."),
+    force: bool = typer.Option(False, "--force", help="Write into a non-empty folder that is not a chithi output "
+                               "folder (its files are left alone)."),
+    recycle_after: int | None = typer.Option(None, "--recycle-after", help="Replace each worker after this many "
+                                             "files, for flat memory (0: never; default: see docs/batch.md)."),
 ) -> None:
     """Process an archive: progress, resume, per-file error isolation, JSONL and Parquet."""
     from .batch import run_batch
 
     code = run_batch(
         inputs, out_dir, workers=workers, engine=engine, ray_address=ray_address, resume=resume,
-        compare_with=compare_with, repair=not no_repair, parquet=not no_parquet, max_file_mb=max_file_mb,
-        show_progress=log.isEnabledFor(logging.INFO),
+        retry_failed=retry_failed, compare_with=compare_with, repair=not no_repair, parquet=not no_parquet,
+        max_file_mb=max_file_mb, follow_links=follow_links, allow_other_files=force,
+        recycle_after=recycle_after, show_progress=log.isEnabledFor(logging.INFO),
     )
     raise typer.Exit(code)
 

@@ -58,8 +58,8 @@ def bad_batch(tmp_path_factory):
 
     listed = run_module.expand_inputs
 
-    def list_then_delete(inputs, exclude=None):
-        found = listed(inputs, exclude)
+    def list_then_delete(inputs, exclude=None, **options):
+        found = listed(inputs, exclude, **options)
         vanishing.unlink()
         return found
 
@@ -181,7 +181,7 @@ def test_resume_discards_uncommitted_bytes(tmp_path):
     kept = [line for line in lines if json.loads(line)["source"]["sha256"] != last]
     assert b"".join(lines).startswith(b"".join(kept))
     with sqlite3.connect(out / "manifest.sqlite") as db:
-        db.execute("DELETE FROM files WHERE sha256=?", (last,))
+        db.execute("DELETE FROM contents WHERE key=?", (last,))
         db.execute("UPDATE outputs SET bytes=? WHERE name='documents.jsonl'", (len(b"".join(kept)),))
     with (out / "documents.jsonl").open("ab") as handle:
         handle.write(b'{"half a line')
@@ -198,6 +198,14 @@ def test_without_resume_the_output_starts_afresh(tmp_path):
     code, log = _run([tmp_path / "in"], out)
     assert code == EXIT_OK and "afresh" in log
     assert len(_lines(out / "documents.jsonl")) == 1
+
+
+def test_exit_codes_are_the_cli_table():
+    from pipeline import cli
+
+    assert (run_module.EXIT_OK, run_module.EXIT_USAGE, run_module.EXIT_SOME_FAILED, run_module.EXIT_OUTPUT,
+            run_module.EXIT_INTERRUPTED) == (cli.EXIT_OK, cli.EXIT_USAGE, cli.EXIT_INPUT, cli.EXIT_OUTPUT,
+                                             cli.EXIT_INTERRUPTED)
 
 
 def test_usage_errors(tmp_path):

@@ -7,6 +7,8 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .folder import writing
+
 
 # ------------------------------------------------------------------------------ JSONL
 class JsonlAppender:
@@ -14,20 +16,32 @@ class JsonlAppender:
 
     def __init__(self, path: Path):
         self.path = path
-        self._handle = path.open("ab")
+        with writing(path):
+            self._handle = path.open("ab")
+            self.position = self._handle.tell()
 
-    def write_lines(self, lines: list[str]) -> None:
+    def write_lines(self, lines: list[str]) -> tuple[int, int]:
+        """Append the lines; returns the byte range [start, end) they occupy."""
+        start = self.position
         if lines:
-            self._handle.write("".join(_line_safe(line) + "\n" for line in lines).encode("utf-8"))
+            data = "".join(_line_safe(line) + "\n" for line in lines).encode("utf-8")
+            with writing(self.path):
+                self._handle.write(data)
+            self.position += len(data)
+        return start, self.position
 
     def sync(self) -> int:
         """Flush to disk; returns the file's length, which now holds everything written."""
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-        return self._handle.tell()
+        with writing(self.path):
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+        return self.position
 
     def close(self) -> None:
-        self._handle.close()
+        try:
+            self._handle.close()
+        except OSError:  # a flush that failed already (disk full) was reported; what it held is not committed
+            pass
 
 
 # Characters that JSON leaves raw inside strings but that str.splitlines() and some editors
@@ -40,6 +54,29 @@ def _line_safe(line: str) -> str:
     if "\u0085" in line or "\u2028" in line or "\u2029" in line:
         return line.translate(_LINE_BREAKS)
     return line
+
+
+def rename_lines(output: str, data: bytes, path: str) -> bytes:
+    """The lines of one content in `output` (bytes) with the path they name set to `path`,
+    serialised as the worker serialises them (so a reattributed record equals a clean run's)."""
+    lines = [_renamed(output, line, path) for line in data.decode("utf-8").split("\n") if line]
+    return "".join(_line_safe(line) + "\n" for line in lines).encode("utf-8")
+
+
+def _renamed(output: str, line: str, path: str) -> str:
+    from ..schema import Comparison, DocumentRecord, ErrorRecord
+
+    if output.startswith("documents"):
+        record = DocumentRecord.model_validate_json(line)
+        record.source.path = path
+        return record.model_dump_json()
+    if output.startswith("comparisons"):
+        comparison = Comparison.model_validate_json(line)
+        comparison.plan.path = path
+        return comparison.model_dump_json()
+    error = ErrorRecord.model_validate_json(line)
+    error.path = path
+    return error.model_dump_json()
 
 
 def iter_jsonl(path: Path) -> Iterator[dict]:
@@ -219,15 +256,25 @@ def write_parquet(out_dir: Path, documents: Path, comparisons: Path | None = Non
     if comparisons is not None:
         tables["comparisons"] = COMPARISON_TABLE
         sources["comparisons"] = comparisons
-    sinks = {name: _ParquetSink(out_dir / f".{name}.parquet.tmp", cols) for name, (_, cols) in tables.items()}
-    for record in iter_jsonl(documents):
-        for name, (rows, _) in DOCUMENT_TABLES.items():
-            sinks[name].add(rows(record))
-    if comparisons is not None:
-        for comp in iter_jsonl(comparisons):
-            sinks["comparisons"].add(_comparison_rows(comp))
-    counts = {}
-    for name, sink in sinks.items():
-        counts[name] = sink.close()
-        os.replace(sink.path, out_dir / f"{name}.parquet")
+    sinks: dict[str, _ParquetSink] = {}
+    try:
+        for name, (_, cols) in tables.items():
+            with writing(out_dir / f"{name}.parquet"):
+                sinks[name] = _ParquetSink(out_dir / f".{name}.parquet.tmp", cols)
+        with writing(out_dir / "documents.parquet"):
+            for record in iter_jsonl(documents):
+                for name, (rows, _) in DOCUMENT_TABLES.items():
+                    sinks[name].add(rows(record))
+            if comparisons is not None:
+                for comp in iter_jsonl(comparisons):
+                    sinks["comparisons"].add(_comparison_rows(comp))
+        counts = {}
+        for name, sink in sinks.items():
+            with writing(out_dir / f"{name}.parquet"):
+                counts[name] = sink.close()
+                os.replace(sink.path, out_dir / f"{name}.parquet")
+    except BaseException:  # a full disk: no half-written temporary file stays behind
+        for sink in sinks.values():
+            sink.path.unlink(missing_ok=True)
+        raise
     return counts

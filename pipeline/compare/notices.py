@@ -5,10 +5,9 @@ all show these same sentences (labels in compare/data/report.json)."""
 
 from __future__ import annotations
 
-from html import escape
-
 from ..resources import data
 from ..schema import Comparison
+from .quotes import md_text
 
 
 def labels() -> dict:
@@ -75,16 +74,11 @@ def markdown_notices(result: Comparison) -> str:
     that was not scored)."""
     text = labels()
     message, _ = relevance_notice(result)
-    out = [f"> **{text['relevance_heading']}** {_md(message)}"]
+    out = [f"> **{text['relevance_heading']}** {md_text(message)}"]
     level, reasons, css = quality_notice(result)
     if reasons and css != "good":
-        out.append(f"> **{text['quality']['heading']}: {level}.** {'; '.join(reasons)}. {text['quality']['advice']}")
+        out.append(f"> **{text['quality']['heading']}: {level}.** {md_text('; '.join(reasons))}. {text['quality']['advice']}")
     rows = provenance_rows(result)
     if rows:
-        out.append(f"> _{text['provenance']['heading']}:_ " + " · ".join(f"{k}: {_md(v)}" if v else k for k, v in rows))
+        out.append(f"> _{text['provenance']['heading']}:_ " + " · ".join(f"{k}: {md_text(v)}" if v else k for k, v in rows))
     return "\n>\n".join(out) + "\n\n"
-
-
-def _md(value: str) -> str:
-    """A value on one Markdown line, with no HTML a viewer would render (a file named '<b>.txt')."""
-    return escape(" ".join(value.split()), quote=False).replace("*", "\\*").replace("_", "\\_")

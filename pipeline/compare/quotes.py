@@ -1,6 +1,7 @@
 """Quotes as a reader sees them: passages trimmed of the Markdown marks at their ends (the
 quote stays `text[start:end]`), Markdown removed for display, and the section headings
-that are titles rather than sentences of content (never reported as additions)."""
+that are titles rather than sentences of content (never reported as additions); document
+text escaped for the Markdown report (`md_text`)."""
 
 from __future__ import annotations
 
@@ -107,3 +108,22 @@ def cue_segments(text: str, cues: list[str]) -> list[tuple[str, bool]]:
     if at < len(text) or not out:
         out.append((text[at:], False))
     return out
+
+
+# Document text is inline content in the Markdown report (a list item, a table cell), never
+# the start of a line. What can make markup there: HTML and entities (`<`, `&`, written as
+# entities here), the inline syntax of CommonMark and its common extensions (code, emphasis,
+# links and images, tables, strikethrough, math, superscript, marks, GitHub references and
+# mentions: backslash-escaped), and links that renderers make from bare addresses (linkify:
+# `www.`, `http://`, `name@host`, `host.vn`: the `.` before a letter and the `:` of `://` are
+# escaped). Every escape renders as the character itself; the rest (Vietnamese letters,
+# digits, `-`, `/`, `,`, `(`, …) is left as it is, so the file stays readable in a terminal.
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_MD_SYNTAX = re.compile(r"[\\`*_\[\]!|~$^=+#@{}]|\.(?=[A-Za-z])|:(?=//)")
+
+
+def md_text(text: str) -> str:
+    """Document text as inline Markdown that renders as exactly this text: one line, no markup."""
+    flat = " ".join(text.split())
+    flat = "".join(_MD_ENTITIES.get(char, char) for char in flat)
+    return _MD_SYNTAX.sub(lambda match: "\\" + match.group(), flat)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..resources import data
 from ..schema import Comparison
+from .quotes import md_text
 
 STATUSES = ("covered", "partial", "missing")
 
@@ -53,43 +54,43 @@ def _one_line(text: str, limit: int = 220) -> str:
 
 
 # ------------------------------------------------------------------------ markdown
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
 def render_markdown(result: Comparison) -> str:
+    """The report as Markdown; every piece of document text goes through `_md_text`."""
     text = labels()
     out = [
         f"# {text['heading']}",
         "",
-        f"- **{text['plan']}:** {_md_cell(_plan_name(result))}",
-        f"- **{text['reference']}:** {_md_cell(result.reference_title or result.against)}",
+        f"- **{text['plan']}:** {md_text(_plan_name(result))}",
+        f"- **{text['reference']}:** {md_text(result.reference_title or result.against)}",
         f"- **{text['overall']}:** {_percent(result.summary.overall)}",
-        f"- {_date_line(result)[0]}",
+        f"- {md_text(_date_line(result)[0])}",
         "",
         f"| {text['group']} | {text['status']['covered']} | {text['status']['partial']} | "
         f"{text['status']['missing']} | % |",
         "|---|---:|---:|---:|---:|",
     ]
     for g in result.summary.groups:
-        out.append(f"| {g.group}. {_md_cell(g.title)} | {g.covered} | {g.partial} | {g.missing} | {_percent(g.coverage)} |")
+        out.append(f"| {md_text(g.group)}. {md_text(g.title)} | {g.covered} | {g.partial} | {g.missing} | "
+                   f"{_percent(g.coverage)} |")
     out += ["", f"_{text['coverage_note']}_", "", f"## {text['provision']}", "",
             f"| ID | {text['provision']} | {text['status_column']} | {text['score']} | {text['evidence']} |",
             "|---|---|---|---:|---|"]
     for p in result.provisions:
         evidence = "<br>".join(
-            f"[{e.section_id or f'{e.start}–{e.end}'}] {_md_cell(_one_line(e.quote, 160))}" for e in p.evidence[:2]
+            f"\\[{md_text(e.section_id or f'{e.start}–{e.end}')}\\] {md_text(_one_line(e.quote, 160))}"
+            for e in p.evidence[:2]
         ) or "—"
-        out.append(f"| {p.id} | {_md_cell(p.title)} | {text['status'][p.status]} | {p.score:.2f} | {evidence} |")
+        out.append(f"| {md_text(p.id)} | {md_text(p.title)} | {text['status'][p.status]} | {p.score:.2f} | "
+                   f"{evidence} |")
     out += ["", f"## {text['additions']}", ""]
     if not result.additions:
         out.append(text["no_additions"])
     for a in result.additions:
         extra = []
         if a.targets:
-            extra.append(f"{text['targets']}: " + "; ".join(a.targets))
+            extra.append(f"{text['targets']}: " + "; ".join(md_text(t) for t in a.targets))
         if a.markets:
-            extra.append(f"{text['markets']}: " + ", ".join(a.markets))
-        where = a.section_id or f"{a.start}–{a.end}"
-        out.append(f"- [{where}] {_one_line(a.quote)}" + (f" ({'; '.join(extra)})" if extra else ""))
+            extra.append(f"{text['markets']}: " + ", ".join(md_text(m) for m in a.markets))
+        where = md_text(a.section_id or f"{a.start}–{a.end}")
+        out.append(f"- \\[{where}\\] {md_text(_one_line(a.quote))}" + (f" ({'; '.join(extra)})" if extra else ""))
     return "\n".join(out) + "\n"
