@@ -231,7 +231,8 @@ def batch(
     retry_failed: bool = typer.Option(False, "--retry-failed", help="With --resume: process the files that failed again."),
     compare_with: str | None = typer.Option(None, "--compare", help="Also compare each plan with this reference."),
     no_repair: bool = typer.Option(False, "--no-repair"),
-    no_parquet: bool = typer.Option(False, "--no-parquet", help="Write JSON Lines only."),
+    no_parquet: bool = typer.Option(False, "--no-parquet", help="Write JSON Lines only (and no report)."),
+    no_report: bool = typer.Option(False, "--no-report", help="Do not build OUT_DIR/report/ (chithi report) at the end."),
     max_file_mb: float = typer.Option(25.0, "--max-file-mb", help="Larger files are reported as errors."),
     follow_links: bool = typer.Option(False, "--follow-links",
                                       help="Read symbolic links that lead outside the input folders."),
@@ -246,6 +247,7 @@ def batch(
     code = run_batch(
         inputs, out_dir, workers=workers, engine=engine, ray_address=ray_address, resume=resume,
         retry_failed=retry_failed, compare_with=compare_with, repair=not no_repair, parquet=not no_parquet,
+        report=not no_report,
         max_file_mb=max_file_mb, follow_links=follow_links, allow_other_files=force,
         recycle_after=recycle_after, show_progress=log.isEnabledFor(logging.INFO),
     )

@@ -8,9 +8,9 @@ are character offsets into `DocumentRecord.text`, so `text[start:end]` is the me
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 SCHEMA_VERSION = "1.0"
 
@@ -68,6 +68,26 @@ class Source(Model):
     span: Span | None = Field(
         default=None, description="Where this document lies in the whole file's repaired text."
     )
+
+
+def doc_key(source: Source | dict) -> str:
+    """The key of one document, the same in every output (JSON Lines, Parquet, reports): the
+    first 16 hex digits of its file's SHA-256, ':', its index in the file ('a4bcc672f53d7a71:1'
+    is the plan a cover letter forwards)."""
+    if isinstance(source, Source):
+        return f"{source.sha256[:16]}:{source.index}"
+    return f"{source['sha256'][:16]}:{source.get('index', 0)}"
+
+
+class _Keyed(Model):
+    """A model whose `doc_id` is derived from its source: written out, ignored when read back."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived_doc_id(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "doc_id" in data:
+            data = {k: v for k, v in data.items() if k != "doc_id"}
+        return data
 
 
 # ------------------------------------------------------------------------- metadata
@@ -256,7 +276,7 @@ class Funding(Extracted):
     text: str = ""
 
 
-class DocumentRecord(Model):
+class DocumentRecord(_Keyed):
     schema_version: str = SCHEMA_VERSION
     pipeline_version: str = ""
     source: Source
@@ -274,6 +294,13 @@ class DocumentRecord(Model):
     deadlines: list[Deadline] = Field(default_factory=list)
     funding: list[Funding] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="The document's key: the first 16 hex digits of the file's SHA-256, ':', its index in the file; "
+                    "the same `doc_id` as in the Parquet tables.")
+    @property
+    def doc_id(self) -> str:
+        return doc_key(self.source)
 
 
 # ----------------------------------------------------------------------- comparison
@@ -381,7 +408,7 @@ class Provenance(Model):
     created: str = Field(description="When the comparison was made (ISO 8601, UTC).")
 
 
-class Comparison(Model):
+class Comparison(_Keyed):
     schema_version: str = SCHEMA_VERSION
     plan: Source
     plan_document: DocumentInfo
@@ -397,6 +424,11 @@ class Comparison(Model):
     figures: list[PlannedAchieved] = Field(
         default_factory=list, description="The document's targets beside its achieved results (also when not scored).")
     summary: ComparisonSummary
+
+    @computed_field(description="The compared document's key (`DocumentRecord.doc_id`).")  # type: ignore[prop-decorator]
+    @property
+    def doc_id(self) -> str:
+        return doc_key(self.plan)
 
 
 class ErrorRecord(Model):
@@ -419,6 +451,6 @@ SCHEMA_MODELS: dict[str, type[Model]] = {
 def schema_files() -> dict[str, str]:
     """File name → JSON Schema text for each published model (what `chithi schema` writes)."""
     return {
-        name: json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2) + "\n"
+        name: json.dumps(model.model_json_schema(mode="serialization"), ensure_ascii=False, indent=2) + "\n"
         for name, model in SCHEMA_MODELS.items()
     }

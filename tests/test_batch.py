@@ -16,7 +16,7 @@ import pytest
 
 from pipeline.batch import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, engines, run_batch
 from pipeline.batch import run as run_module
-from pipeline.batch.export import DOCUMENT_TABLES, doc_id
+from pipeline.batch.tables import DOCUMENT_TABLES
 from pipeline.batch.work import Job, process_file
 from pipeline.schema import DocumentRecord, ErrorRecord
 
@@ -222,15 +222,22 @@ def test_parquet_tables_for_duckdb_and_pandas(tmp_path):
     out = tmp_path / "out"
     assert _run([tmp_path / "in"], out, workers=2)[0] == EXIT_OK
     records = _lines(out / "documents.jsonl")
-    keys = {doc_id(r["source"]) for r in records}
+    keys = {r["doc_id"] for r in records}
+    assert len(keys) == len(records) and all(r["doc_id"].startswith(r["source"]["sha256"][:16]) for r in records)
     documents = pd.read_parquet(out / "documents.parquet")
     assert set(documents["doc_id"]) == keys and len(documents) == len(records)
-    for table, (_, columns) in DOCUMENT_TABLES.items():
+    for table, spec in DOCUMENT_TABLES.items():
         frame = pd.read_parquet(out / f"{table}.parquet")
-        assert list(frame.columns) == [name for name, _ in columns], table
+        assert list(frame.columns) == [name for name, _ in spec.columns], table
         assert set(frame["doc_id"]) <= keys, table
         if table != "documents":
             assert len(frame) == sum(len(r.get(table) or []) for r in records), table
+    from pipeline.schema import Figure, Signer, Task
+
+    written = {name: set(pd.read_parquet(out / f"{name}.parquet").columns) for name in ("figures", "tasks", "documents")}
+    assert set(Figure.model_fields) - {"mentions", "table"} <= written["figures"]  # every field of the model is a column
+    assert {f for f in Task.model_fields if f != "id"} | {"task_id"} <= written["tasks"]
+    assert {f"signer_{f}" for f in Signer.model_fields if f != "name"} <= written["documents"]
     markets = duckdb.sql(f"""
         SELECT d.doc_type, m.name, count(*) AS n
         FROM '{out}/markets.parquet' m JOIN '{out}/documents.parquet' d USING (doc_id)
@@ -266,3 +273,9 @@ def test_resume_with_other_options_is_refused(tmp_path):
     code, log = _run([tmp_path / "in"], out, resume=True, repair=True)
     assert code == EXIT_USAGE and "other options" in log
     assert len(_lines(out / "documents.jsonl")) == 1
+
+
+def test_the_documented_parquet_columns_are_the_derived_ones():
+    from pipeline.batch.tables import describe
+
+    assert describe() in (ROOT / "docs" / "batch.md").read_text("utf-8"), "rerun describe() into docs/batch.md"

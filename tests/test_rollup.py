@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -123,3 +124,40 @@ def test_the_dashboard_draws_its_charts_in_a_browser_and_a_click_filters_the_pla
         assert {shown.nth(i).get_attribute("data-province") for i in range(shown.count())} == {unquote_plus(province)}
         browser.close()
     assert outside == [] and errors == []
+
+
+COVER_LETTER = """UBND TỈNH NGHỆ AN
+Số: 301/UBND-VX
+Nghệ An, ngày 15 tháng 3 năm 2024
+V/v gửi Kế hoạch đưa người lao động đi làm việc ở nước ngoài năm 2024
+Kính gửi: Ủy ban nhân dân các huyện, thành phố, thị xã.
+Ủy ban nhân dân tỉnh gửi kèm Kế hoạch số 45/KH-UBND để các địa phương triển khai thực hiện.
+"""
+
+
+def test_a_batch_ends_with_its_report_which_a_rerun_replaces_and_leaves_out_non_plans(tmp_path):
+    inputs, out = tmp_path / "archive", tmp_path / "out"
+    inputs.mkdir()
+    for name, text in (("tinh.txt", PROVINCE_PLAN), ("huyen.txt", DISTRICT_PLAN), ("cong-van.txt", COVER_LETTER)):
+        (inputs / name).write_text(text, "utf-8")
+    chithi = [sys.executable, "-m", "pipeline.cli", "-q", "batch", str(inputs), "-o", str(out), "--no-repair",
+              "--compare", "directive-20"]
+    first = subprocess.run(chithi, capture_output=True, text=True, cwd=ROOT)
+    assert first.returncode == 0, first.stderr
+    records = [json.loads(line) for line in (out / "documents.jsonl").read_text("utf-8").splitlines()]
+    assert len({r["doc_id"] for r in records}) == 3
+    plans = (out / "report" / "plans.html").read_text("utf-8")
+    assert "45/KH-UBND" in plans and "12/KH-UBND" in plans and "301/UBND-VX" not in plans  # the letter is no plan
+    coverage = load_workbook(out / "report" / "chithi.xlsx")["thieu"]
+    assert {row[3] for row in coverage.iter_rows(min_row=2, values_only=True)} == {2}  # two plans per provision
+    assert len(list((out / "report" / "plans").glob("*.html"))) >= 2
+    (inputs / "huyen.txt").unlink()
+    again = subprocess.run([*chithi, "--resume"], capture_output=True, text=True, cwd=ROOT)
+    assert again.returncode == 0, again.stderr
+    plans = (out / "report" / "plans.html").read_text("utf-8")
+    assert "45/KH-UBND" in plans and "12/KH-UBND" not in plans
+    assert not any("12/KH-UBND" in p.read_text("utf-8") for p in (out / "report" / "plans").glob("*.html"))
+    assert not (out / ".report.tmp").exists() and not (out / ".report.old").exists()
+    bare = subprocess.run([*chithi[:6], "-o", str(tmp_path / "bare"), "--no-repair", "--no-report"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert bare.returncode == 0 and not (tmp_path / "bare" / "report").exists()

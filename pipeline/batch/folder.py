@@ -21,6 +21,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import shutil
 import socket
 import sqlite3
 import time
@@ -29,14 +30,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import display_path
+from .tables import COMPARISON_TABLE, DOCUMENT_TABLES
 
 LOCK_NAME = ".chithi.lock"
 MANIFEST_NAME = "manifest.sqlite"
 MANIFEST_FILES = (f"{MANIFEST_NAME}-wal", f"{MANIFEST_NAME}-shm", f"{MANIFEST_NAME}-journal", MANIFEST_NAME)
 OUTPUTS = ("documents.jsonl", "errors.jsonl", "comparisons.jsonl")
-TABLES = ("documents", "tasks", "agencies", "markets", "targets", "deadlines", "references", "funding", "comparisons")
+TABLES = (*DOCUMENT_TABLES, COMPARISON_TABLE.name)
+REPORT_DIRS = ("report", ".report.tmp", ".report.old")  # `chithi report` (also at the end of a batch)
 CHITHI_NAMES = (
-    *OUTPUTS, "summary.json",
+    *OUTPUTS, "summary.json", *REPORT_DIRS,
     *(f"{table}.parquet" for table in TABLES), *(f".{table}.parquet.tmp" for table in TABLES),
     *(f".{name}.compact" for name in OUTPUTS),
     LOCK_NAME, *MANIFEST_FILES,  # the manifest last: it is removed last
@@ -130,7 +133,12 @@ def remove_owned(out_dir: Path, owned: set[str]) -> int:
         if name in owned and name != LOCK_NAME:
             path = out_dir / name
             with writing(path):
-                if path.is_file() and not path.is_symlink():
+                if path.is_symlink():
+                    continue
+                if path.is_file():
                     path.unlink()
+                    removed += 1
+                elif name in REPORT_DIRS and path.is_dir():
+                    shutil.rmtree(path)
                     removed += 1
     return removed

@@ -285,6 +285,7 @@ def run_batch(
     compare_with: str | None = None,
     repair: bool = True,
     parquet: bool = True,
+    report: bool = True,
     max_file_mb: float = DEFAULT_MAX_FILE_MB,
     follow_links: bool = False,
     allow_other_files: bool = False,
@@ -330,6 +331,8 @@ def run_batch(
         batch.commit()
         seconds = batch.progress.elapsed
         code = _finish(batch, listing, engine, workers, seconds, parquet, stream)
+        if report and parquet:
+            code = _report(batch, code, stream)
     except KeyboardInterrupt:  # lines appended since the last commit may be cut mid-way: not committed
         stopped = "interrupted; what was committed is kept — rerun with --resume"
         code = EXIT_INTERRUPTED
@@ -341,6 +344,22 @@ def run_batch(
         batch.close()
     if stopped:
         stream.write(f"chithi batch: {stopped}\n")
+    return code
+
+
+def _report(batch: Batch, code: int, stream: TextIO) -> int:
+    """The roll-ups (`chithi report`) of the batch's tables, while the batch still holds the
+    folder. Records and tables are already committed: a report that cannot be written costs
+    only itself (one line, exit code 4)."""
+    from ..rollup import build
+
+    try:
+        index = build(batch.out_dir)
+    except OSError as err:
+        stream.write(f"chithi batch: the report could not be written ({err.strerror or err}); "
+                     f"the records are complete — rerun chithi report {display_path(batch.out_dir)}\n")
+        return EXIT_OUTPUT
+    batch._say(f"report: {display_path(index)}")
     return code
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
@@ -36,9 +37,23 @@ CHART_METRIC = "workers_sent"
 
 
 def build(out_dir: Path, *, include_non_plans: bool = False) -> Path:
-    """Write OUT_DIR/report/ (see the module docstring); returns the path of index.html."""
+    """Write OUT_DIR/report/ (see the module docstring); returns the path of index.html.
+
+    The report is built in OUT_DIR/.report.tmp and then put in place of the old one, so a
+    reader never sees half a report, and no page of a document gone from the batch stays."""
     archive = Archive(out_dir, include_non_plans)
-    report = out_dir / "report"
+    final, report, old = out_dir / "report", out_dir / ".report.tmp", out_dir / ".report.old"
+    for leftover in (report, old):
+        shutil.rmtree(leftover, ignore_errors=True)
+    _build_into(report, archive, out_dir, include_non_plans)
+    if final.is_dir() and not final.is_symlink():
+        final.rename(old)
+    report.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+    return final / "index.html"
+
+
+def _build_into(report: Path, archive: Archive, out_dir: Path, include_non_plans: bool) -> None:
     (report / "plans").mkdir(parents=True, exist_ok=True)
     (report / "csv").mkdir(exist_ok=True)
     plans = archive.plans()
@@ -69,7 +84,6 @@ def build(out_dir: Path, *, include_non_plans: bool = False) -> Path:
         tree=_tree_html(links, titles, pages),
         missing_cited=_missing_cited(links, titles, pages))
     (report / "index.html").write_text(index, "utf-8")
-    return report / "index.html"
 
 
 def _missing_cited(links: list[hierarchy.Link], titles: dict[str, str],
@@ -105,7 +119,7 @@ def _label(plan: dict[str, Any]) -> str:
 
 def _totals(archive: Archive) -> dict[str, int]:
     ((documents, ocr, provinces),) = archive.rows(
-        "SELECT count(*), count(*) FILTER (WHERE ocr_pages > 0), count(DISTINCT province) FROM documents")
+        "SELECT count(*), count(*) FILTER (WHERE ocr_page_count > 0), count(DISTINCT province) FROM documents")
     ((plans,),) = archive.rows("SELECT count(*) FROM plans")
     return {"documents": documents, "plans": plans, "provinces": provinces, "ocr": ocr}
 
@@ -220,13 +234,13 @@ def _comparison_pages(out_dir: Path, report: Path, pages: dict[str, str]) -> dic
     path = out_dir / "comparisons.jsonl"
     if not path.exists():
         return {}
-    from ..batch.export import doc_id, iter_jsonl
+    from ..batch.export import iter_jsonl
     from ..compare import render
-    from ..schema import Comparison
+    from ..schema import Comparison, doc_key
 
     written = {}
     for raw in iter_jsonl(path):
-        key = doc_id(raw["plan"])
+        key = doc_key(raw["plan"])
         if key in pages:
             name = f"plans/{_slug(key)}.directive-20.html"
             (report / name).write_text(render(Comparison.model_validate(raw), "html"), "utf-8")

@@ -113,7 +113,7 @@ class Archive:
             return Table("thieu", "Điều khoản thường bị thiếu", ["Điều khoản", "Nội dung", "Số kế hoạch thiếu",
                                                                  "Số kế hoạch"], [])
         rows = self.rows("""
-            SELECT c.provision_id, any_value(c.title),
+            SELECT c.provision_id, any_value(c.provision_title),
                    count(*) FILTER (WHERE c.status = 'missing') AS missing, count(*) AS plans
             FROM comparisons c JOIN plans p USING (doc_id)
             WHERE c.status IN ('covered', 'partial', 'missing')
@@ -123,7 +123,7 @@ class Archive:
 
     def quality(self) -> Table:
         rows = self.rows("""
-            SELECT doc_id, path, coalesce(doc_type, ''), format, pages, ocr_pages, ocr_confidence,
+            SELECT doc_id, path, coalesce(doc_type, ''), format, pages, ocr_page_count, ocr_confidence,
                    round(1000.0 * n_repairs / greatest(text_chars, 1), 2) AS repairs_per_1000, n_warnings
             FROM documents ORDER BY ocr_confidence NULLS LAST, repairs_per_1000 DESC""")
         return Table("chat_luong", "Chất lượng nhận dạng và sửa lỗi",
