@@ -32,9 +32,7 @@ class Span(Model):
 
     start: int = Field(ge=0, description="Offset of the first character of the mention.")
     end: int = Field(ge=0, description="Offset one past the last character of the mention.")
-    repaired: bool = Field(
-        default=False, description="True when the mention overlaps text changed by the repair stage."
-    )
+    repaired: bool = Field(default=False, description="True when the mention overlaps text changed by the repair stage.")
 
 
 class Mention(Span):
@@ -74,9 +72,8 @@ def doc_key(source: Source | dict) -> str:
     """The key of one document, the same in every output (JSON Lines, Parquet, reports): the
     first 16 hex digits of its file's SHA-256, ':', its index in the file ('a4bcc672f53d7a71:1'
     is the plan a cover letter forwards)."""
-    if isinstance(source, Source):
-        return f"{source.sha256[:16]}:{source.index}"
-    return f"{source['sha256'][:16]}:{source.get('index', 0)}"
+    sha256, index = (source.sha256, source.index) if isinstance(source, Source) else (source["sha256"], source.get("index", 0))
+    return f"{sha256[:16]}:{index}"
 
 
 class _Keyed(Model):
@@ -85,9 +82,7 @@ class _Keyed(Model):
     @model_validator(mode="before")
     @classmethod
     def _derived_doc_id(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "doc_id" in data:
-            data = {k: v for k, v in data.items() if k != "doc_id"}
-        return data
+        return {k: v for k, v in data.items() if k != "doc_id"} if isinstance(data, dict) else data
 
 
 # ------------------------------------------------------------------------- metadata
@@ -117,10 +112,8 @@ class DocumentInfo(Model):
     title: str | None = Field(default=None, description="The subject line under the document type.")
     signer: Signer = Field(default_factory=Signer)
     recipients: list[Recipient] = Field(default_factory=list)
-    evidence: dict[str, Span] = Field(
-        default_factory=dict,
-        description="Where each metadata field was read: field name → span of its mention.",
-    )
+    evidence: dict[str, Span] = Field(default_factory=dict,
+                                      description="Where each metadata field was read: field name → span of its mention.")
 
 
 class Reference(Mention):
@@ -139,9 +132,7 @@ class Section(Span):
     heading_start: int | None = None
     heading_end: int | None = None
     role: str | None = Field(
-        default=None,
-        description="What the section is about when recognised: purpose, targets, tasks, organisation, funding.",
-    )
+        default=None, description="What the section is about when recognised: purpose, targets, tasks, organisation, funding.")
     children: list[Section] = Field(default_factory=list)
 
 
@@ -359,10 +350,8 @@ class ComparisonSummary(Model):
     plan_date: str | None = None
     reference_date: str | None = None
     dating: Literal["issued_date", "cites_reference", "latest_date_in_plan"] | None = Field(
-        default=None,
-        description="How predates_reference was decided: the plan's issue date; the plan cites the reference "
-        "(so it cannot predate it); or, undated, the latest year or date the plan mentions in its title and references.",
-    )
+        default=None, description="How predates_reference was decided: the plan's issue date; the plan cites the reference "
+        "(so it cannot predate it); or, undated, the latest year or date the plan mentions in its title and references.")
 
 
 class Relevance(Model):
@@ -381,13 +370,16 @@ class Relevance(Model):
     forced: bool = Field(default=False, description="Scored although it is not a plan for the reference.")
 
 
+QualityReason = Literal["very_low_ocr_confidence", "low_ocr_confidence", "badly_garbled", "garbled", "much_repaired",
+                        "legacy_encoding"]
+
+
 class Quality(Model):
     """How far the text can be trusted: OCR confidence and the share of the text that repair changed."""
 
     level: Literal["good", "fair", "poor"]
-    reasons: list[Literal["very_low_ocr_confidence", "low_ocr_confidence", "badly_garbled", "garbled", "much_repaired",
-                          "legacy_encoding"]] = Field(default_factory=list, description="Why the level is not good "
-                                                      "(legacy_encoding is only noted: its conversion is exact).")
+    reasons: list[QualityReason] = Field(default_factory=list, description="Why the level is not good "
+                                         "(legacy_encoding is only noted: its conversion is exact).")
     pages: int = 1
     ocr_pages: int = 0
     ocr_confidence: float | None = Field(default=None, description="Mean Tesseract confidence (0–100) of the OCRed pages.")
@@ -449,8 +441,7 @@ SCHEMA_MODELS: dict[str, type[Model]] = {
 
 
 def schema_files() -> dict[str, str]:
-    """File name → JSON Schema text for each published model (what `chithi schema` writes)."""
-    return {
-        name: json.dumps(model.model_json_schema(mode="serialization"), ensure_ascii=False, indent=2) + "\n"
-        for name, model in SCHEMA_MODELS.items()
-    }
+    """File name → JSON Schema of the output (serialization mode: derived fields such as doc_id
+    included) for each published model: what `chithi schema` writes."""
+    return {name: json.dumps(model.model_json_schema(mode="serialization"), ensure_ascii=False, indent=2) + "\n"
+            for name, model in SCHEMA_MODELS.items()}
