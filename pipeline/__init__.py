@@ -28,6 +28,7 @@ __all__ = [
     "DocumentRecord", "Source", "PageInfo", "DocumentInfo", "Issuer", "Signer", "Recipient", "Span", "Mention",
     "Reference", "Section", "Repair", "Repaired", "Market", "Target", "Figure", "Check", "Agency", "Task", "Deadline",
     "Funding", "Comparison", "ProvisionResult", "Evidence", "Addition", "ComparisonSummary", "ErrorRecord",
+    "Relevance", "Quality", "Provenance",
 ]
 # Where each name of __all__ is defined; a stage package ("pipeline.repair") is the name itself.
 _SOURCES = {
@@ -55,9 +56,12 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the names load l
         Market,
         Mention,
         PageInfo,
+        Provenance,
         ProvisionResult,
+        Quality,
         Recipient,
         Reference,
+        Relevance,
         Repair,
         Repaired,
         Section,

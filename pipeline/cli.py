@@ -81,6 +81,14 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
         yield handle
 
 
+def _figures_text(name: str, index: int, count: int, record) -> str:
+    from .extract.side_by_side import figures_table, planned_vs_achieved
+
+    title = f"== {name}" + (f" (document {index} of {count})" if count > 1 else "") + " =="
+    rows = planned_vs_achieved(record)
+    return f"{title}\n" + (figures_table(rows) if rows else "no targets or achieved results\n") + "\n"
+
+
 def _read_stdin() -> str:
     from .ingest.plaintext import decode_text
 
@@ -95,6 +103,8 @@ def extract(
     no_repair: bool = typer.Option(False, "--no-repair", help="Skip the repair stage (normalisation only)."),
     no_model: bool = typer.Option(False, "--no-model", help="Rules only: leave out the NER model."),
     pretty: bool = typer.Option(False, "--pretty", help="Indented JSON (one object per document, not JSONL)."),
+    figures: bool = typer.Option(False, "--figures",
+                                 help="Instead of JSON, a table of planned targets beside achieved results."),
 ) -> None:
     """Extract one JSON object per document (JSON Lines) from each file."""
     from .errors import ChithiError
@@ -115,8 +125,11 @@ def extract(
                 log.debug("traceback", exc_info=True)
                 failures += 1
                 continue
-            for record in records:
-                out.write(record.model_dump_json(indent=2 if pretty else None) + "\n")
+            for index, record in enumerate(records, 1):
+                if figures:
+                    out.write(_figures_text(name, index, len(records), record))
+                else:
+                    out.write(record.model_dump_json(indent=2 if pretty else None) + "\n")
             out.flush()
     if failures:
         raise typer.Exit(EXIT_INPUT)
@@ -176,8 +189,13 @@ def compare(
     against: str = typer.Option("directive-20", "--against", help="A reference id (directive-20) or another plan's file."),
     fmt: str = typer.Option("json", "--format", help="json, md or html."),
     output: Path | None = typer.Option(None, "-o", "--output"),
+    score_non_plans: bool = typer.Option(False, "--score-non-plans",
+                                         help="Score a document that is not a plan for the reference (flagged, not scored by default)."),
 ) -> None:
-    """Compare a local plan with Directive 20-CT/TW (or with the plan it implements)."""
+    """Compare a local plan with Directive 20-CT/TW (or with the plan it implements).
+
+    The report says first whether the document is a plan for the reference at all (a Thông tư
+    or a cover letter is flagged and not scored), then the scan quality of its text."""
     from .compare import render
     from .errors import ChithiError
     from .runner import compare as run_compare
@@ -186,7 +204,8 @@ def compare(
         fail(f"--format must be json, md or html, not {fmt!r}")
     try:
         plan = _read_stdin() if file == "-" else Path(file)
-        report = render(run_compare(plan, against=against), fmt)
+        result = run_compare(plan, against=against, force=score_non_plans)
+        report = render(result, fmt)
     except ChithiError as err:
         fail(str(err), EXIT_INPUT)
     except Exception as err:  # a bug must still name the file, not dump a traceback
@@ -194,6 +213,9 @@ def compare(
         fail(f"{file}: internal error while comparing ({type(err).__name__}: {err})", EXIT_INTERNAL)
     with _output(output) as out:
         out.write(report)
+    if result.relevance is not None and not result.relevance.scored:
+        log.info(f"{file}: not a plan for {against} ({result.relevance.doc_type or 'unknown type'}, "
+                 f"{result.relevance.relation}): not scored (--score-non-plans scores it)")
     if output is not None:
         log.info(f"wrote {output}")
 
@@ -201,25 +223,85 @@ def compare(
 @app.command()
 def batch(
     inputs: list[str] = typer.Argument(..., help="Folders, files or glob patterns."),
-    out_dir: Path = typer.Option(..., "-o", "--out-dir", help="Output folder."),
+    out_dir: Path = typer.Option(..., "-o", "--out-dir", help="Output folder (empty, new, or an earlier batch's)."),
     workers: int = typer.Option(1, "--workers", "-w", help="Worker processes (local) or parallel tasks (ray)."),
     engine: str = typer.Option("local", "--engine", help="local or ray."),
     ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster address (ray engine)."),
     resume: bool = typer.Option(False, "--resume", help="Skip files already done (same content and pipeline version)."),
+    retry_failed: bool = typer.Option(False, "--retry-failed", help="With --resume: process the files that failed again."),
     compare_with: str | None = typer.Option(None, "--compare", help="Also compare each plan with this reference."),
     no_repair: bool = typer.Option(False, "--no-repair"),
-    no_parquet: bool = typer.Option(False, "--no-parquet", help="Write JSON Lines only."),
+    no_parquet: bool = typer.Option(False, "--no-parquet", help="Write JSON Lines only (and no report)."),
+    no_report: bool = typer.Option(False, "--no-report", help="Do not build OUT_DIR/report/ (chithi report) at the end."),
     max_file_mb: float = typer.Option(25.0, "--max-file-mb", help="Larger files are reported as errors."),
+    follow_links: bool = typer.Option(False, "--follow-links",
+                                      help="Read symbolic links that lead outside the input folders."),
+    force: bool = typer.Option(False, "--force", help="Write into a non-empty folder that is not a chithi output "
+                               "folder (its files are left alone)."),
+    recycle_after: int | None = typer.Option(None, "--recycle-after", help="Replace each worker after this many "
+                                             "files, for flat memory (0: never; default: see docs/batch.md)."),
 ) -> None:
     """Process an archive: progress, resume, per-file error isolation, JSONL and Parquet."""
     from .batch import run_batch
 
     code = run_batch(
         inputs, out_dir, workers=workers, engine=engine, ray_address=ray_address, resume=resume,
-        compare_with=compare_with, repair=not no_repair, parquet=not no_parquet, max_file_mb=max_file_mb,
-        show_progress=log.isEnabledFor(logging.INFO),
+        retry_failed=retry_failed, compare_with=compare_with, repair=not no_repair, parquet=not no_parquet,
+        report=not no_report,
+        max_file_mb=max_file_mb, follow_links=follow_links, allow_other_files=force,
+        recycle_after=recycle_after, show_progress=log.isEnabledFor(logging.INFO),
     )
     raise typer.Exit(code)
+
+
+@app.command()
+def report(
+    out_dir: Path = typer.Argument(..., help="A batch's output folder (documents.parquet and the other tables)."),
+    include_non_plans: bool = typer.Option(False, "--include-non-plans",
+                                           help="Count cover letters, statutes and reports in the statistics too."),
+) -> None:
+    """Roll up a batch's output: OUT_DIR/report/index.html (offline dashboard), chithi.xlsx, CSV."""
+    from .rollup import build, summary
+
+    try:
+        index = build(out_dir, include_non_plans=include_non_plans)
+    except FileNotFoundError as err:
+        fail(str(err), EXIT_INPUT)
+    except OSError as err:
+        fail(f"{out_dir}: cannot write the report ({err.strerror or err})", EXIT_OUTPUT)
+    counts = summary(out_dir)
+    log.info(f"wrote {index}, {counts['plan_pages']} plan pages and {len(counts['tables'])} tables (chithi.xlsx, csv/)")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (this machine only by default)."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    data: Path = typer.Option(Path("chithi-data"), "--data", help="Folder for the database and the uploaded files."),
+    token: str | None = typer.Option(None, "--token", envvar="CHITHI_TOKEN",
+                                     help="Access token every request must carry (for a shared network)."),
+    max_upload_mb: float = typer.Option(25.0, "--max-upload-mb", help="Largest file accepted, in MB."),
+) -> None:
+    """Run the compliance workbench: a Vietnamese web app to check plans against Directive 20."""
+    try:
+        from .workbench import serve as run_server
+        from .workbench.security import warn_if_exposed
+    except ImportError as err:
+        fail(f"the workbench needs its web packages ({err.name} is missing): reinstall chithi (pip install .)")
+    if not 1 <= port <= 65535:
+        fail(f"--port must be between 1 and 65535, not {port}")
+    if max_upload_mb <= 0:
+        fail("--max-upload-mb must be positive")
+    try:
+        data.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        fail(f"{data}: cannot create the data folder ({err.strerror or err})", EXIT_OUTPUT)
+    warning = warn_if_exposed(host, token)
+    if warning:
+        log.warning(f"warning: {warning}")
+    shown = "[::1]" if host == "::1" else host
+    log.info(f"workbench on http://{shown}:{port}/ (data in {data}); Ctrl+C stops it")
+    run_server(host, port, data, token=token, max_upload_mb=max_upload_mb)
 
 
 def main() -> None:

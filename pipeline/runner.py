@@ -191,14 +191,15 @@ def _flag_repaired(record: DocumentRecord) -> None:
 
 # ----------------------------------------------------------------------------- compare
 def compare(plan: str | os.PathLike[str] | DocumentRecord, against: str = "directive-20", *,
-            repair: bool = True) -> Comparison:
+            repair: bool = True, force: bool = False) -> Comparison:
     """Compare a plan (a path, a text or a DocumentRecord) with a reference: the id of one
     shipped with chithi ("directive-20"), a reference JSON file, or another plan's file
-    (a provincial plan that a district plan implements)."""
+    (a provincial plan that a district plan implements). A document that is not a plan for
+    the reference (a Thông tư, a cover letter) is flagged and not scored unless `force`."""
     from .compare import compare_record
 
     record = plan if isinstance(plan, DocumentRecord) else load_plan(plan, repair=repair)
-    return compare_record(record, reference_for(str(against)), against=str(against))
+    return compare_record(record, reference_for(str(against)), against=str(against), force=force)
 
 
 def load_plan(source: str | os.PathLike[str], *, repair: bool = True, role: str = "plan") -> DocumentRecord:

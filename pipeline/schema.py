@@ -8,9 +8,9 @@ are character offsets into `DocumentRecord.text`, so `text[start:end]` is the me
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 SCHEMA_VERSION = "1.0"
 
@@ -32,9 +32,7 @@ class Span(Model):
 
     start: int = Field(ge=0, description="Offset of the first character of the mention.")
     end: int = Field(ge=0, description="Offset one past the last character of the mention.")
-    repaired: bool = Field(
-        default=False, description="True when the mention overlaps text changed by the repair stage."
-    )
+    repaired: bool = Field(default=False, description="True when the mention overlaps text changed by the repair stage.")
 
 
 class Mention(Span):
@@ -70,6 +68,23 @@ class Source(Model):
     )
 
 
+def doc_key(source: Source | dict) -> str:
+    """The key of one document, the same in every output (JSON Lines, Parquet, reports): the
+    first 16 hex digits of its file's SHA-256, ':', its index in the file ('a4bcc672f53d7a71:1'
+    is the plan a cover letter forwards)."""
+    sha256, index = (source.sha256, source.index) if isinstance(source, Source) else (source["sha256"], source.get("index", 0))
+    return f"{sha256[:16]}:{index}"
+
+
+class _Keyed(Model):
+    """A model whose `doc_id` is derived from its source: written out, ignored when read back."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived_doc_id(cls, data: Any) -> Any:
+        return {k: v for k, v in data.items() if k != "doc_id"} if isinstance(data, dict) else data
+
+
 # ------------------------------------------------------------------------- metadata
 class Issuer(Model):
     name: str | None = None
@@ -97,10 +112,8 @@ class DocumentInfo(Model):
     title: str | None = Field(default=None, description="The subject line under the document type.")
     signer: Signer = Field(default_factory=Signer)
     recipients: list[Recipient] = Field(default_factory=list)
-    evidence: dict[str, Span] = Field(
-        default_factory=dict,
-        description="Where each metadata field was read: field name → span of its mention.",
-    )
+    evidence: dict[str, Span] = Field(default_factory=dict,
+                                      description="Where each metadata field was read: field name → span of its mention.")
 
 
 class Reference(Mention):
@@ -119,9 +132,7 @@ class Section(Span):
     heading_start: int | None = None
     heading_end: int | None = None
     role: str | None = Field(
-        default=None,
-        description="What the section is about when recognised: purpose, targets, tasks, organisation, funding.",
-    )
+        default=None, description="What the section is about when recognised: purpose, targets, tasks, organisation, funding.")
     children: list[Section] = Field(default_factory=list)
 
 
@@ -188,6 +199,31 @@ class Figure(Quantified):
                     "(labour force, population, households); budget: money (kinh phí, vốn).")
 
 
+class InContext(Model):
+    before: str = Field(default="", description="Up to 80 characters of its sentence before the number (line breaks as spaces).")
+    after: str = Field(default="", description="Up to 80 characters of its sentence after it.")
+
+
+class TargetInContext(Target, InContext):
+    """A target with the words around it, for a reader (`before` + `text` + `after`)."""
+
+
+class FigureInContext(Figure, InContext):
+    """A reported figure with the words around it."""
+
+
+class PlannedAchieved(Model):
+    """One line of the planned-against-achieved view of a document: for one metric, unit, scope
+    and year, the targets it sets beside the results it reports (either list may be empty)."""
+
+    metric: str
+    unit: str | None = None
+    scope: str | None = None
+    year: int | None = Field(default=None, description="The year the items end in (period_end, else period_start).")
+    planned: list[TargetInContext] = Field(default_factory=list)
+    achieved: list[FigureInContext] = Field(default_factory=list)
+
+
 class Check(Span):
     kind: str = Field(description="E.g. 'quota_sum': table rows add up to the total row.")
     passed: bool
@@ -231,7 +267,7 @@ class Funding(Extracted):
     text: str = ""
 
 
-class DocumentRecord(Model):
+class DocumentRecord(_Keyed):
     schema_version: str = SCHEMA_VERSION
     pipeline_version: str = ""
     source: Source
@@ -250,11 +286,22 @@ class DocumentRecord(Model):
     funding: list[Funding] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
 
+    @computed_field(  # type: ignore[prop-decorator]
+        description="The document's key: the first 16 hex digits of the file's SHA-256, ':', its index in the file; "
+                    "the same `doc_id` as in the Parquet tables.")
+    @property
+    def doc_id(self) -> str:
+        return doc_key(self.source)
+
 
 # ----------------------------------------------------------------------- comparison
+ProvisionStatus = Literal["covered", "partial", "missing", "not_applicable"]
+
+
 class Evidence(Span):
     section_id: str | None = None
-    quote: str
+    quote: str = Field(description="The passage as it stands in the plan's text: `text[start:end]`, trimmed of the "
+                       "Markdown marks ('### **') at its ends.")
     score: float
     before: str = Field(default="", description="Plan text just before the quote, for showing it in context.")
     after: str = Field(default="", description="Plan text just after the quote.")
@@ -265,10 +312,17 @@ class ProvisionResult(Model):
     id: str
     group: str
     title: str
-    status: Literal["covered", "partial", "missing"]
+    status: ProvisionStatus = Field(
+        description="covered, partial, missing; not_applicable when the provision addresses only bodies that the "
+        "plan's issuer does not direct (a Party body, in a government plan) and the plan does not cover it anyway.")
     score: float
     text: str = Field(default="", description="The provision's wording in the reference.")
+    addressed_to: list[IssuerKind] = Field(
+        default_factory=list, description="The kinds of body the provision asks to act (empty: any plan may carry it).")
     evidence: list[Evidence] = Field(default_factory=list)
+    closest: Evidence | None = Field(
+        default=None, description="For a provision without evidence: the passage that comes closest (below the partial "
+        "threshold), so that a reviewer can check the verdict.")
 
 
 class Addition(Span):
@@ -284,31 +338,89 @@ class GroupCoverage(Model):
     covered: int
     partial: int
     missing: int
-    coverage: float
+    not_applicable: int = 0
+    coverage: float = Field(description="(covered + ½ partial) / the provisions that apply; 0 when none applies.")
 
 
 class ComparisonSummary(Model):
-    overall: float
+    overall: float | None = Field(description="Coverage over every provision that applies; null when the document was "
+                                  "not scored (see Comparison.relevance).")
     groups: list[GroupCoverage]
     predates_reference: bool | None = None
     plan_date: str | None = None
     reference_date: str | None = None
     dating: Literal["issued_date", "cites_reference", "latest_date_in_plan"] | None = Field(
-        default=None,
-        description="How predates_reference was decided: the plan's issue date; the plan cites the reference "
-        "(so it cannot predate it); or, undated, the latest year or date the plan mentions in its title and references.",
-    )
+        default=None, description="How predates_reference was decided: the plan's issue date; the plan cites the reference "
+        "(so it cannot predate it); or, undated, the latest year or date the plan mentions in its title and references.")
 
 
-class Comparison(Model):
+class Relevance(Model):
+    """Whether the document is a plan that answers the reference, decided before any scoring."""
+
+    doc_type: DocType | None = None
+    is_plan: bool | None = Field(description="A plan or programme (Kế hoạch, Chương trình); null when the type is unknown.")
+    relation: Literal["implements", "cites", "via_plan", "same_subject", "unrelated"] = Field(
+        description="implements: cites the reference in its title or opening; cites: only in its body; via_plan: cites a "
+        "plan known to implement the reference; same_subject: cites neither but its title or opening is on the "
+        "reference's subject; unrelated: none of these.")
+    via: str | None = Field(default=None, description="Number of the plan it implements, for via_plan.")
+    mentions: list[Mention] = Field(default_factory=list, description="Where the reference (or that plan) is cited.")
+    scored: bool = Field(description="Whether the provisions were scored: a plan that is not unrelated, or any "
+                         "document when scoring was forced.")
+    forced: bool = Field(default=False, description="Scored although it is not a plan for the reference.")
+
+
+QualityReason = Literal["very_low_ocr_confidence", "low_ocr_confidence", "badly_garbled", "garbled", "much_repaired",
+                        "legacy_encoding"]
+
+
+class Quality(Model):
+    """How far the text can be trusted: OCR confidence and the share of the text that repair changed."""
+
+    level: Literal["good", "fair", "poor"]
+    reasons: list[QualityReason] = Field(default_factory=list, description="Why the level is not good "
+                                         "(legacy_encoding is only noted: its conversion is exact).")
+    pages: int = 1
+    ocr_pages: int = 0
+    ocr_confidence: float | None = Field(default=None, description="Mean Tesseract confidence (0–100) of the OCRed pages.")
+    repaired_share: float = Field(description="Share of the document's characters inside repaired spans (0–1).")
+    garbled_share: float = Field(default=0.0, description="Share of the characters inside OCR-garble repairs (0–1): "
+                                 "text that was unreadable and is chithi's best guess.")
+    repairs: dict[str, int] = Field(default_factory=dict, description="Number of repairs of each kind.")
+
+
+class Provenance(Model):
+    file: str | None = Field(description="The input file as named by the user (null for text given directly).")
+    sha256: str = Field(description="SHA-256 of the input file's bytes.")
+    document_index: int = 0
+    document_count: int = 1
+    chithi_version: str
+    reference: str = Field(description="Reference id or file compared against.")
+    reference_sha256: str | None = Field(default=None, description="SHA-256 of the reference's data, when it is a file.")
+    created: str = Field(description="When the comparison was made (ISO 8601, UTC).")
+
+
+class Comparison(_Keyed):
     schema_version: str = SCHEMA_VERSION
     plan: Source
     plan_document: DocumentInfo
     against: str = Field(description="Reference id (e.g. 'directive-20') or the path of another plan.")
     reference_title: str = Field(default="", description="Number and title of the reference document.")
-    provisions: list[ProvisionResult]
+    reference_number: str | None = Field(default=None, description="The reference's number ('20-CT/TW').")
+    reference_type: DocType | None = Field(default=None, description="The reference's type (chi_thi).")
+    relevance: Relevance | None = Field(default=None, description="Null only in comparisons made before chithi 0.2.")
+    quality: Quality | None = None
+    provenance: Provenance | None = None
+    provisions: list[ProvisionResult] = Field(description="Empty when the document was not scored.")
     additions: list[Addition] = Field(default_factory=list)
+    figures: list[PlannedAchieved] = Field(
+        default_factory=list, description="The document's targets beside its achieved results (also when not scored).")
     summary: ComparisonSummary
+
+    @computed_field(description="The compared document's key (`DocumentRecord.doc_id`).")  # type: ignore[prop-decorator]
+    @property
+    def doc_id(self) -> str:
+        return doc_key(self.plan)
 
 
 class ErrorRecord(Model):
@@ -329,8 +441,7 @@ SCHEMA_MODELS: dict[str, type[Model]] = {
 
 
 def schema_files() -> dict[str, str]:
-    """File name → JSON Schema text for each published model (what `chithi schema` writes)."""
-    return {
-        name: json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2) + "\n"
-        for name, model in SCHEMA_MODELS.items()
-    }
+    """File name → JSON Schema of the output (serialization mode: derived fields such as doc_id
+    included) for each published model: what `chithi schema` writes."""
+    return {name: json.dumps(model.model_json_schema(mode="serialization"), ensure_ascii=False, indent=2) + "\n"
+            for name, model in SCHEMA_MODELS.items()}

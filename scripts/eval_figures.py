@@ -11,7 +11,7 @@ written; see its README. For each text, chithi's `targets` (kind "target") and `
 the same kind: the same value (and upper bound of a range) and a span that overlaps the
 gold quote. Printed: precision, recall and F1 per kind and over all kinds, the same with
 the kind ignored (was the number found at all?), and, on the matched pairs, how often the
-unit, the period and per-year/total agree with the gold.
+unit, the period, per-year/total and the metric agree with the gold.
 """
 
 from __future__ import annotations
@@ -68,6 +68,15 @@ def _same_value(a: float | None, b: float | None) -> bool:
     return abs(a - b) <= 1e-6 * max(1.0, abs(b))
 
 
+# The gold's coarser metric names (corpus/figures/README.md) for chithi's metric codes.
+GOLD_METRIC = {"jobs_created": "jobs", "trained_workers": "trained", "share_trained": "trained",
+               "share_high_income_markets": "workers_sent", "share_returned_employed": "other", "events": "other"}
+
+
+def _metric(value: str | None) -> str:
+    return GOLD_METRIC.get(value or "other", value or "other")
+
+
 def _unit(value: str | None) -> str:
     return value if value in UNITS else "other"
 
@@ -113,6 +122,7 @@ def score(documents: list[tuple[str, str, dict]], show_errors: int = 0) -> tuple
                 attributes["unit"] += _unit(pf.get("unit")) == gf["unit"]
                 attributes["period"] += (pf.get("period_start"), pf.get("period_end")) == (gf["period_start"], gf["period_end"])
                 attributes["per_year"] += (pf.get("frequency") == "year") == bool(gf.get("per_year"))
+                attributes["metric"] += _metric(pf.get("metric")) == gf.get("metric", "other")
                 if gf["unit"] == "percent":
                     attributes["percent"] += 1
                     attributes["percent_of"] += bool(pf.get("percent_of")) == bool(gf.get("percent_of"))
@@ -136,7 +146,7 @@ def print_table(counts: dict[str, Counter], attributes: Counter) -> None:
     if attributes["pairs"]:
         n = attributes["pairs"]
         line = (f"\nOn the {n} matched figures: unit {attributes['unit'] / n:.3f}, period {attributes['period'] / n:.3f}, "
-                f"per year / total {attributes['per_year'] / n:.3f}")
+                f"per year / total {attributes['per_year'] / n:.3f}, metric {attributes['metric'] / n:.3f}")
         if attributes["percent"]:
             line += f"; percentages with what they are a percent of, or none, as in the gold: " \
                     f"{attributes['percent_of'] / attributes['percent']:.3f}"

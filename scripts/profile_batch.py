@@ -133,7 +133,7 @@ def profile(paths: list[Path], out: Path, repair: bool, settle_heap: bool = True
     WALL.clear()
     INNER.clear()
     manifest, sink = Manifest(out / "manifest.sqlite"), JsonlAppender(out / "documents.jsonl")
-    entries, documents = [], 0
+    entries, rows, documents = [], [], 0
     began, cpu_began = time.perf_counter(), time.process_time()
     for path in paths:
         with timed("parent: hash file"):
@@ -147,13 +147,14 @@ def profile(paths: list[Path], out: Path, repair: bool, settle_heap: bool = True
         with timed("pool: pickle + unpickle result"):
             pickle.loads(pickle.dumps(FileResult(str(path), sha, documents=lines)))
         with timed("parent: append lines"):
-            sink.write_lines(lines)
-        entries.append(FileEntry(sha, str(path), "ok", len(lines), 1, 0.0))
+            ranges = {"documents.jsonl": sink.write_lines(lines)}
+        entries.append(FileEntry(sha, str(path), bytes(path), "ok", len(lines), 1, 0.0, ranges))
+        rows.append((bytes(path), sha, str(path)))
         documents += len(lines)
         if len(entries) == COMMIT_FILES or path == paths[-1]:
             with timed("parent: group commit (fsync + SQLite)"):
-                manifest.commit(entries, {"documents.jsonl": sink.sync()})
-            entries = []
+                manifest.commit(entries, rows, {"documents.jsonl": sink.sync()})
+            entries, rows = [], []
     total, cpu_total = time.perf_counter() - began, time.process_time() - cpu_began
     sink.close()
     with timed("parent: Parquet tables at the end"):

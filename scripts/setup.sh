@@ -19,7 +19,8 @@ command -v pdftoppm >/dev/null || need+=(poppler-utils)
 [ -e /usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf ] || need+=(fonts-noto-core)
 [ -e /usr/share/fonts/truetype/roboto/unhinted/RobotoTTF/Roboto-Regular.ttf ] || need+=(fonts-roboto-unhinted)
 [ -e /usr/share/fonts/truetype/open-sans/OpenSans-Regular.ttf ] || need+=(fonts-open-sans)
-# Headless browser for the HTML comparison report's screenshot test.
+# Headless browser for the HTML report's screenshot test and the workbench's browser tests (Playwright drives
+# this system chromium; `playwright install`, which downloads browsers, is never needed).
 command -v chromium >/dev/null || command -v chromium-browser >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "chithi setup: installing system packages: ${need[*]}"

@@ -16,7 +16,7 @@ import pytest
 
 from pipeline.batch import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, engines, run_batch
 from pipeline.batch import run as run_module
-from pipeline.batch.export import DOCUMENT_TABLES, doc_id
+from pipeline.batch.tables import DOCUMENT_TABLES
 from pipeline.batch.work import Job, process_file
 from pipeline.schema import DocumentRecord, ErrorRecord
 
@@ -58,8 +58,8 @@ def bad_batch(tmp_path_factory):
 
     listed = run_module.expand_inputs
 
-    def list_then_delete(inputs, exclude=None):
-        found = listed(inputs, exclude)
+    def list_then_delete(inputs, exclude=None, **options):
+        found = listed(inputs, exclude, **options)
         vanishing.unlink()
         return found
 
@@ -181,7 +181,7 @@ def test_resume_discards_uncommitted_bytes(tmp_path):
     kept = [line for line in lines if json.loads(line)["source"]["sha256"] != last]
     assert b"".join(lines).startswith(b"".join(kept))
     with sqlite3.connect(out / "manifest.sqlite") as db:
-        db.execute("DELETE FROM files WHERE sha256=?", (last,))
+        db.execute("DELETE FROM contents WHERE key=?", (last,))
         db.execute("UPDATE outputs SET bytes=? WHERE name='documents.jsonl'", (len(b"".join(kept)),))
     with (out / "documents.jsonl").open("ab") as handle:
         handle.write(b'{"half a line')
@@ -200,6 +200,14 @@ def test_without_resume_the_output_starts_afresh(tmp_path):
     assert len(_lines(out / "documents.jsonl")) == 1
 
 
+def test_exit_codes_are_the_cli_table():
+    from pipeline import cli
+
+    assert (run_module.EXIT_OK, run_module.EXIT_USAGE, run_module.EXIT_SOME_FAILED, run_module.EXIT_OUTPUT,
+            run_module.EXIT_INTERRUPTED) == (cli.EXIT_OK, cli.EXIT_USAGE, cli.EXIT_INPUT, cli.EXIT_OUTPUT,
+                                             cli.EXIT_INTERRUPTED)
+
+
 def test_usage_errors(tmp_path):
     assert _run([tmp_path / "nothing-here"], tmp_path / "out")[0] == EXIT_USAGE
     assert _run([ROOT / "corpus" / "samples"], tmp_path / "out", engine="spark")[0] == EXIT_USAGE
@@ -214,15 +222,22 @@ def test_parquet_tables_for_duckdb_and_pandas(tmp_path):
     out = tmp_path / "out"
     assert _run([tmp_path / "in"], out, workers=2)[0] == EXIT_OK
     records = _lines(out / "documents.jsonl")
-    keys = {doc_id(r["source"]) for r in records}
+    keys = {r["doc_id"] for r in records}
+    assert len(keys) == len(records) and all(r["doc_id"].startswith(r["source"]["sha256"][:16]) for r in records)
     documents = pd.read_parquet(out / "documents.parquet")
     assert set(documents["doc_id"]) == keys and len(documents) == len(records)
-    for table, (_, columns) in DOCUMENT_TABLES.items():
+    for table, spec in DOCUMENT_TABLES.items():
         frame = pd.read_parquet(out / f"{table}.parquet")
-        assert list(frame.columns) == [name for name, _ in columns], table
+        assert list(frame.columns) == [name for name, _ in spec.columns], table
         assert set(frame["doc_id"]) <= keys, table
         if table != "documents":
             assert len(frame) == sum(len(r.get(table) or []) for r in records), table
+    from pipeline.schema import Figure, Signer, Task
+
+    written = {name: set(pd.read_parquet(out / f"{name}.parquet").columns) for name in ("figures", "tasks", "documents")}
+    assert set(Figure.model_fields) - {"mentions", "table"} <= written["figures"]  # every field of the model is a column
+    assert {f for f in Task.model_fields if f != "id"} | {"task_id"} <= written["tasks"]
+    assert {f"signer_{f}" for f in Signer.model_fields if f != "name"} <= written["documents"]
     markets = duckdb.sql(f"""
         SELECT d.doc_type, m.name, count(*) AS n
         FROM '{out}/markets.parquet' m JOIN '{out}/documents.parquet' d USING (doc_id)
@@ -258,3 +273,9 @@ def test_resume_with_other_options_is_refused(tmp_path):
     code, log = _run([tmp_path / "in"], out, resume=True, repair=True)
     assert code == EXIT_USAGE and "other options" in log
     assert len(_lines(out / "documents.jsonl")) == 1
+
+
+def test_the_documented_parquet_columns_are_the_derived_ones():
+    from pipeline.batch.tables import describe
+
+    assert describe() in (ROOT / "docs" / "batch.md").read_text("utf-8"), "rerun describe() into docs/batch.md"

@@ -8,6 +8,7 @@ scripts/eval_figures.py.
 from __future__ import annotations
 
 import json
+import re
 
 import pipeline
 from pipeline.runner import run_stages
@@ -91,3 +92,37 @@ def test_every_figure_is_grounded_and_the_record_validates():
     jsonschema.validate(json.loads(record.model_dump_json()), schema)
     for item in [*record.targets, *record.figures]:
         assert item.text and item.text in record.text[item.start:item.end + len(item.text)]
+
+
+REPORT = ("Năm 2023, tỉnh phấn đấu đưa 1.500 người lao động đi làm việc ở nước ngoài theo hợp đồng. "
+          "Kết quả, năm 2023 toàn tỉnh đã đưa 1.620 người lao động đi làm việc ở nước ngoài, đạt 108% kế hoạch.\n")
+
+
+def test_planned_and_achieved_stand_side_by_side_with_their_words():
+    from pipeline.extract.side_by_side import planned_vs_achieved, value_text
+
+    rec = figures_of(REPORT)
+    rows = {(r.metric, r.unit, r.year): r for r in planned_vs_achieved(rec)}
+    people = rows[("workers_sent", "person", 2023)]
+    assert [t.value for t in people.planned] == [1500] and [f.value for f in people.achieved] == [1620]
+    for item in people.planned + people.achieved:
+        assert rec.text[item.start:item.end] == item.text
+        assert (item.before + item.text + item.after) in " ".join(rec.text.split())
+    assert value_text(rows[("workers_sent", "percent", 2023)].achieved[0]) == "108% kế hoạch"
+
+
+def test_compare_report_and_cli_show_the_planned_beside_the_achieved(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    result = pipeline.compare(REPORT)
+    assert any(r.planned and r.achieved for r in result.figures)
+    page = pipeline.compare.render(result, "html")
+    table = page[page.index('id="figures"'):]
+    assert "Kế hoạch (chỉ tiêu)" in table and "<mark>1.500 người" in table and "<mark>1.620 người" in table
+    path = tmp_path / "report.txt"
+    path.write_text(REPORT, encoding="utf-8")
+    out = CliRunner().invoke(app, ["extract", str(path), "--figures"]).stdout
+    line = next(line for line in out.splitlines() if re.match(r"workers_sent +2023 ", line))
+    assert "1.500 người @" in line and "1.620 người @" in line

@@ -3,19 +3,32 @@
 `process_file` is the work function of both engines (local processes and Ray tasks).
 A worker loads its models once, before its first file (`warm_up`), and keeps Python's
 garbage collector off them (`settle_heap`).
+
+**What is hashed is what is read.** The parent hashes every file when it plans it (to skip
+files already done and duplicates), but a file can change between that moment and the
+moment a worker reads it. So the worker reads the file once, into memory, hashes those
+bytes, and runs the pipeline on exactly them: it writes them to a private temporary copy
+with the same name (the readers of PDF, Word and images open a path, and would otherwise
+read the file a second time) and passes that copy to `extract`. The records carry the hash
+of the bytes processed, and `FileResult.key` says which content the lines belong to; the
+parent commits them under that key, not the one it planned with (see `run.Batch.settle`).
 """
 
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
+import shutil
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ChithiError
+from ..errors import ChithiError, display_path
 from ..schema import DocumentRecord, ErrorRecord
+from .inputs import InputProblem, read_regular
 
 PARENT_POLL_SECONDS = 1.0
 GC_FIRST_THRESHOLD = 10_000  # allocations between young-generation collections (CPython's default: 700)
@@ -28,55 +41,112 @@ WARM_UP_TEXTS = (  # a clean plan, a scan that lost its marks, an English-OCR sc
 
 @dataclass(frozen=True)
 class Job:
-    path: str
-    sha256: str
+    path: str  # the real name (it may hold bytes that are not UTF-8, as surrogate escapes)
+    sha256: str  # the content the parent hashed when it planned the job
     repair: bool
     compare_with: str | None
+    follow: bool = False  # the path is a symbolic link the listing decided to follow
+    max_bytes: int = 25_000_000
 
 
 @dataclass
 class FileResult:
-    """What one file gave: serialised lines for each output, and counts for progress."""
+    """What one file gave: serialised lines for each output, and counts for progress.
+
+    `key` is the content the lines belong to: the SHA-256 of the bytes the worker read, or
+    `path:<error>:<path>` when nothing could be read. `planned` is the hash the parent
+    planned the job with ('' for results the parent made itself)."""
 
     path: str
-    sha256: str
+    key: str
     documents: list[str] = field(default_factory=list)
     comparisons: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     pages: int = 0
     seconds: float = 0.0
     skipped: bool = False
+    planned: str = ""
 
     @property
     def status(self) -> str:
         return "failed" if self.errors else "ok"
 
+    @property
+    def display(self) -> str:
+        return display_path(self.path)
+
+
+def path_key(error: str, path: str) -> str:
+    """The key of a path that could not be read: no content to hash, so the path and the cause."""
+    return f"path:{error}:{display_path(path)}"
+
 
 def error_line(path: str, stage: str, error: str, message: str) -> str:
-    return ErrorRecord(path=path, stage=stage, error=error, message=message).model_dump_json()
+    return ErrorRecord(path=display_path(path), stage=stage, error=error, message=message).model_dump_json()
+
+
+def failed(path: str, error: str, message: str, key: str | None = None, stage: str = "input") -> FileResult:
+    """A result with one error line (keyed by the path unless a content key is given)."""
+    return FileResult(path, key or path_key(error, path), errors=[error_line(path, stage, error, message)])
 
 
 def process_file(job: Job) -> FileResult:
     """The work function of both engines: one file → its output lines. Never raises."""
-    from ..runner import extract
-
     warm_up(job.repair)  # at once where the worker is warm already; a Ray worker's first task loads
     started = time.perf_counter()
-    result = FileResult(job.path, job.sha256)
     try:
-        records = extract(Path(job.path), repair=job.repair)
+        data = read_regular(job.path, job.follow, job.max_bytes)
+    except InputProblem as err:
+        result = failed(job.path, err.error, err.message, stage="ingest" if err.error == "FileTooLarge" else "input")
+        result.planned = job.sha256
+        return result
+    result = FileResult(job.path, hashlib.sha256(data).hexdigest(), planned=job.sha256)
+    try:
+        records = _extract_bytes(job, data)
     except ChithiError as err:
         result.errors.append(error_line(job.path, err.stage, type(err).__name__, err.message))
         records = []
     except Exception as err:  # a bug in a stage must cost one file, not the batch
         result.errors.append(error_line(job.path, "internal", type(err).__name__, str(err) or repr(err)))
         records = []
+    del data
     result.documents = [record.model_dump_json() for record in records]
     result.pages = records[0].source.pages if records else 0
     if job.compare_with:
         _compare_all(records, job, result)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _extract_bytes(job: Job, data: bytes) -> list[DocumentRecord]:
+    """The pipeline on `data` (the bytes read from `job.path`), through a private copy of the
+    same name; the records name the real path."""
+    from ..runner import extract
+
+    global _private_copy
+    try:
+        folder = _private_copy = tempfile.mkdtemp(prefix="chithi-read-")
+    except OSError as err:
+        raise ChithiError(job.path, f"could not make a private copy to read in {tempfile.gettempdir()} "
+                                    f"({err.strerror or err})", stage="input") from None
+    copy = os.path.join(folder, os.path.basename(job.path))
+    try:
+        try:
+            with open(copy, "wb") as handle:
+                handle.write(data)
+        except OSError as err:
+            raise ChithiError(job.path, f"could not make a private copy to read in {folder} "
+                                        f"({err.strerror or err})", stage="input") from None
+        records = extract(Path(copy), repair=job.repair)
+    except ChithiError as err:
+        err.message = err.message.replace(copy, display_path(job.path))
+        raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        _private_copy = None
+    for record in records:
+        record.source.path = display_path(job.path)
+    return records
 
 
 def _compare_all(records: list[DocumentRecord], job: Job, result: FileResult) -> None:
@@ -93,6 +163,7 @@ def _compare_all(records: list[DocumentRecord], job: Job, result: FileResult) ->
             result.errors.append(error_line(job.path, stage, type(err).__name__, message))
 
 
+_private_copy: str | None = None  # the folder of the private copy being read (see _extract_bytes)
 _warmed: bool | None = None  # whether this process has loaded the models, with (True) or without the repair ones
 
 
@@ -143,6 +214,8 @@ def _exit_with_parent(parent_pid: int) -> None:
             try:
                 os.kill(parent_pid, 0)
             except ProcessLookupError:
+                if _private_copy is not None:  # the file being read when the batch was killed
+                    shutil.rmtree(_private_copy, ignore_errors=True)
                 os._exit(1)
 
     threading.Thread(target=watch, name="chithi-parent-watch", daemon=True).start()

@@ -15,14 +15,24 @@ lower-cased text so that repaired or half-repaired OCR still matches:
 
 A weighted sum of the three is the window's score; a provision's score is its best
 window's, and thresholds (compare/data/compare.json, calibrated on corpus/gold/compare) turn it
-into covered / partial / missing. Body passages that match no provision are reported as
-additions, with the targets and markets the extractors found in them.
+into covered / partial / missing. A provision addressed only to bodies that the plan's issuer
+does not direct (the Propaganda Commission, in a provincial government's plan) is
+not_applicable unless the plan covers it anyway (the reference's `applicability` data). Body
+passages that match no provision are reported as additions, with the targets and markets the
+extractors found in them.
+
+Before any scoring, the relevance check decides whether the document is a plan that answers
+the reference at all: a Thông tư or a cover letter is flagged and not scored (unless forced).
+Every comparison carries the scan quality of its text and its provenance.
 
     passages    the plan cut into sentences and list items
     reference   Directive 20 (compare/data/references/), or another plan as a reference
+    relevance   is it a plan for the reference (implements, cites, via a plan, same subject)?
     scoring     every provision against every window of passages
-    evidence    the passages that cover a provision; the plan's additions
-    report      Markdown and HTML reports
+    evidence    the passages that cover a provision, the closest one; the plan's additions
+    quotes      quotes trimmed of Markdown; section titles (never additions)
+    quality     scan quality and provenance
+    report      Markdown report; report_html: the HTML page (with the planned-vs-achieved table)
 
 `pipeline.compare(plan, against)` extracts the plan (and a reference plan) and compares them
 (`pipeline.runner.compare`); `compare_record` compares a record already extracted.
@@ -32,20 +42,24 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 
 import numpy as np
 
 from .._callable import make_callable
 from ..errors import ChithiError
+from ..extract.side_by_side import planned_vs_achieved
 from ..schema import Comparison, ComparisonSummary, DocumentRecord, GroupCoverage, ProvisionResult
-from .evidence import additions_of, evidence_for
+from .evidence import additions_of, closest_for, evidence_for
 from .passages import body_range, passages_of
-from .reference import ReferenceDocument, is_reference_id, known_references, load_reference, reference_from_plan
+from .quality import provenance_of, quality_of
+from .reference import Provision, ReferenceDocument, is_reference_id, known_references, load_reference, reference_from_plan
+from .relevance import relevance_of
 from .scoring import Scorer, status_of
 from .settings import settings
 
-__all__ = ["ReferenceDocument", "compare_record", "is_reference_id", "known_references", "load_reference", "main_record",
-           "reference_from_plan", "render", "settings", "status_of"]
+__all__ = ["ReferenceDocument", "applies", "compare_record", "is_reference_id", "known_references", "load_reference",
+           "main_record", "reference_from_plan", "relevance_of", "render", "settings", "status_of"]
 PLAN_TYPES = ("ke_hoach", "chuong_trinh")
 
 
@@ -55,7 +69,18 @@ def main_record(records: list[DocumentRecord]) -> DocumentRecord:
     return max(records, key=lambda r: (r.document.doc_type in PLAN_TYPES, len(r.text)))
 
 
-def compare_record(record: DocumentRecord, reference: ReferenceDocument, against: str) -> Comparison:
+def compare_record(record: DocumentRecord, reference: ReferenceDocument, against: str, *,
+                   implementing: Iterable[str] = (), force: bool = False) -> Comparison:
+    """Compare an extracted record with a reference. A document that is not a plan for the
+    reference is returned unscored (no provisions) unless `force`; `implementing` names plans
+    known to implement the reference (see `relevance_of`)."""
+    relevance = relevance_of(record, reference, implementing, force)
+    header = dict(plan=record.source, plan_document=record.document, against=against, reference_title=reference.title,
+                  reference_number=reference.number, reference_type=reference.doc_type, relevance=relevance,
+                  quality=quality_of(record), provenance=provenance_of(record, reference, against),
+                  figures=planned_vs_achieved(record))
+    if not relevance.scored:
+        return Comparison(**header, provisions=[], summary=summarize([], reference, *dating(record, reference), scored=False))
     passages = passages_of(record)
     if not passages:
         raise ChithiError(record.source.path, "the plan has no text to compare", "compare")
@@ -69,19 +94,29 @@ def compare_record(record: DocumentRecord, reference: ReferenceDocument, against
         best = float(scores.max()) if len(scores) else 0.0
         evidence = evidence_for(record, scorer, provision, scores)
         all_evidence.extend(evidence)
+        status = status_of(best)
+        if status != "covered" and not applies(provision, reference, record.document.issuer.kind):
+            status = "not_applicable"
         results.append(ProvisionResult(
             id=provision.id, group=provision.group, title=provision.title, text=provision.text,
-            status=status_of(best), score=round(best, 3), evidence=evidence,
+            status=status, score=round(best, 3), addressed_to=list(provision.addressed_to), evidence=evidence,
+            closest=None if evidence else closest_for(record, scorer, provision, scores),
         ))
     return Comparison(
-        plan=record.source,
-        plan_document=record.document,
-        against=against,
-        reference_title=reference.title,
+        **header,
         provisions=results,
         additions=additions_of(record, scorer, best_single, all_evidence),
         summary=summarize(results, reference, *dating(record, reference)),
     )
+
+
+def applies(provision: Provision, reference: ReferenceDocument, issuer_kind: str | None) -> bool:
+    """Whether a plan issued by a body of `issuer_kind` can carry the provision: the provision
+    addresses a kind of body that the issuer directs (always, when either is unknown)."""
+    directs = reference.directs.get(issuer_kind or "")
+    if not provision.addressed_to or directs is None:
+        return True
+    return bool(set(provision.addressed_to) & set(directs))
 
 
 def dating(record: DocumentRecord, reference: ReferenceDocument) -> tuple[str | None, bool | None, str | None]:
@@ -107,7 +142,7 @@ def dating(record: DocumentRecord, reference: ReferenceDocument) -> tuple[str | 
 
 
 def summarize(results: list[ProvisionResult], reference: ReferenceDocument, plan_date: str | None,
-              predates: bool | None = None, how: str | None = None) -> ComparisonSummary:
+              predates: bool | None = None, how: str | None = None, scored: bool = True) -> ComparisonSummary:
     groups = []
     for group in dict.fromkeys(r.group for r in results):
         members = [r for r in results if r.group == group]
@@ -115,7 +150,7 @@ def summarize(results: list[ProvisionResult], reference: ReferenceDocument, plan
     if predates is None and plan_date and reference.date:
         predates, how = plan_date < reference.date, "issued_date"
     return ComparisonSummary(
-        overall=_coverage("all", "", results).coverage,
+        overall=_coverage("all", "", results).coverage if scored else None,
         groups=groups,
         predates_reference=predates,
         plan_date=plan_date,
@@ -126,19 +161,26 @@ def summarize(results: list[ProvisionResult], reference: ReferenceDocument, plan
 
 def _coverage(group: str, title: str, members: list[ProvisionResult]) -> GroupCoverage:
     count = Counter(r.status for r in members)
-    value = (count["covered"] + 0.5 * count["partial"]) / len(members) if members else 0.0
+    applicable = len(members) - count["not_applicable"]
+    value = (count["covered"] + 0.5 * count["partial"]) / applicable if applicable else 0.0
     return GroupCoverage(group=group, title=title, covered=count["covered"], partial=count["partial"],
-                         missing=count["missing"], coverage=round(value, 3))
+                         missing=count["missing"], not_applicable=count["not_applicable"], coverage=round(value, 3))
 
 
 def render(result: Comparison, fmt: str = "json") -> str:
-    """The comparison as JSON, Markdown or a self-contained HTML page."""
-    from .report import render_html, render_markdown
+    """The comparison as JSON, Markdown or a self-contained HTML page. The Markdown report
+    starts with the relevance, scan-quality and provenance notices; a document that was not
+    scored gets those notices only."""
+    from .report import render_markdown
+    from .report_html import render_html
 
     if fmt == "json":
         return result.model_dump_json(indent=2) + "\n"
     if fmt == "md":
-        return render_markdown(result)
+        from .notices import markdown_notices
+
+        scored = result.relevance is None or result.relevance.scored
+        return markdown_notices(result) + (render_markdown(result) if scored else "")
     if fmt == "html":
         return render_html(result)
     raise ChithiError(None, f"unknown report format {fmt!r} (json, md or html)", "compare")

@@ -1,12 +1,16 @@
-"""Evidence for each provision (the passages that cover it, in context) and the plan's
-additions (body passages that match no provision, with the targets and markets in them)."""
+"""Evidence for each provision (the passages that cover it, in context; for a provision
+without any, the passage that comes closest) and the plan's additions (body passages that
+match no provision, with the targets and markets in them; titles are never additions).
+Quotes are trimmed of the Markdown marks at their ends and stay `text[start:end]`."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..schema import Addition, DocumentRecord, Evidence
+from ..text.fold import plain_words
 from .passages import Passage, body_range, strip_stop_phrases
+from .quotes import after_headings, heading_spans, plain, trim_span
 from .reference import Provision, ReferenceDocument
 from .scoring import Scorer
 from .settings import settings
@@ -19,7 +23,7 @@ def _context(text: str, start: int, end: int, chars: int) -> tuple[str, str]:
         before = "…" + before[before.index(" ") + 1:]
     if end + chars < len(text) and " " in after:
         after = after[:after.rindex(" ")] + "…"
-    return before, after
+    return plain(before), plain(after)
 
 
 def _overlaps_repair(record: DocumentRecord, start: int, end: int) -> bool:
@@ -48,14 +52,28 @@ def evidence_for(record: DocumentRecord, scorer: Scorer, provision: Provision, s
         if any(window.first <= b and a <= window.last for a, b in taken):
             continue
         taken.append((window.first, window.last))
-        first, last = scorer.passages[window.first], scorer.passages[window.last]
-        before, after = _context(record.text, first.start, last.end, conf["context_chars"])
-        out.append(Evidence(
-            start=first.start, end=last.end, repaired=_overlaps_repair(record, first.start, last.end),
-            section_id=first.section_id, quote=record.text[first.start:last.end], score=round(float(scores[i]), 3),
-            before=before, after=after, cues=scorer.found_cues(provision, int(i)),
-        ))
+        out.append(_evidence(record, scorer, provision, i, float(scores[i])))
     return out
+
+
+def closest_for(record: DocumentRecord, scorer: Scorer, provision: Provision, scores: np.ndarray) -> Evidence | None:
+    """The best passage of a provision that has no evidence, so that a reviewer can check a
+    "missing" verdict; None when no passage shares anything with the provision."""
+    if not len(scores) or scores.max() <= 0:
+        return None
+    i = _prefer_single(scorer, scores, int(np.argmax(scores)))
+    return _evidence(record, scorer, provision, i, float(scores[i]))
+
+
+def _evidence(record: DocumentRecord, scorer: Scorer, provision: Provision, i: int, score: float) -> Evidence:
+    window = scorer.windows[i]
+    start, end = trim_span(record.text, scorer.passages[window.first].start, scorer.passages[window.last].end)
+    before, after = _context(record.text, start, end, settings()["context_chars"])
+    return Evidence(
+        start=start, end=end, repaired=_overlaps_repair(record, start, end),
+        section_id=scorer.passages[window.first].section_id, quote=record.text[start:end], score=round(score, 3),
+        before=before, after=after, cues=scorer.found_cues(provision, i),
+    )
 
 
 # --------------------------------------------------------------------------- additions
@@ -82,9 +100,14 @@ def additions_of(record: DocumentRecord, scorer: Scorer, best_single: np.ndarray
         and best_single[i] < conf["addition_max_score"]
         and not any(s < scorer.passages[i].end and scorer.passages[i].start < e for s, e in used)
     ]
+    headings = heading_spans(record)
     out: list[Addition] = []
     for run in _runs(chosen, scorer.passages):
         start, end = scorer.passages[run[0]].start, scorer.passages[run[-1]].end
+        start = after_headings(start, end, headings, record.text)
+        start, end = trim_span(record.text, start, end)
+        if _content_words(plain_words(record.text[start:end]), scorer.reference) < conf["addition_min_tokens"]:
+            continue  # a title, or a title and a few words
         targets, markets = _labels_in(record, start, end)
         out.append(Addition(start=start, end=end, repaired=_overlaps_repair(record, start, end),
                             section_id=scorer.passages[run[0]].section_id, quote=record.text[start:end],

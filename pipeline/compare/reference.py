@@ -9,11 +9,12 @@ plan becomes a reference for its district plans by `reference_from_plan`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -34,6 +35,7 @@ class Provision:
     cues: tuple[str, ...]
     require: tuple[str, ...] = ()
     parts: tuple[tuple[str, ...], ...] = ()
+    addressed_to: tuple[str, ...] = ()  # kinds of body asked to act; empty: any plan may carry it
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,11 @@ class ReferenceDocument:
     groups: dict[str, str]
     provisions: tuple[Provision, ...]
     stop_phrases: tuple[str, ...]
+    subject: tuple[str, ...] = ()  # plain-word phrases naming the reference's subject
+    directs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # issuer kind → kinds of body it directs
+    sha256: str | None = None  # of the reference's data file
+    type_words: tuple[str, ...] = ()  # how a citation names its type ("chỉ thị")
+    doc_type: str | None = None
 
 
 def known_references() -> list[str]:
@@ -68,19 +75,20 @@ def load_reference(name: str) -> ReferenceDocument:
             raise ChithiError(name, f"no such reference or plan file (known references: {', '.join(known_references())})",
                               "compare")
     try:
-        data = json.loads(source.read_text("utf-8"))
-        return _reference_from_data(data)
-    except (json.JSONDecodeError, KeyError, TypeError) as err:
+        raw = source.read_bytes()
+        return _reference_from_data(json.loads(raw.decode("utf-8")), hashlib.sha256(raw).hexdigest())
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as err:
         raise ChithiError(name, f"not a valid reference file ({type(err).__name__}: {err})", "compare") from None
 
 
-def _reference_from_data(data: dict) -> ReferenceDocument:
+def _reference_from_data(data: dict, sha256: str | None = None) -> ReferenceDocument:
     doc = data.get("document", {})
     provisions = tuple(
         Provision(p["id"], p["group"], p["title"], p["text"], tuple(p.get("cues", ())), tuple(p.get("require", ())),
-                  tuple(tuple(part) for part in p.get("parts", ())))
+                  tuple(tuple(part) for part in p.get("parts", ())), tuple(p.get("addressed_to", ())))
         for p in data["provisions"]
     )
+    directs = (data.get("applicability") or {}).get("issuer_directs", {})
     return ReferenceDocument(
         id=data["id"],
         title=" ".join(x for x in (doc.get("number"), doc.get("title")) if x),
@@ -89,13 +97,26 @@ def _reference_from_data(data: dict) -> ReferenceDocument:
         groups={g["id"]: g["title"] for g in data.get("groups", [])},
         provisions=provisions,
         stop_phrases=tuple(plain_words(s) for s in data.get("stop_phrases", ())),
+        subject=tuple(plain_words(s) for s in data.get("subject", ())),
+        directs={kind: tuple(kinds) for kind, kinds in directs.items()},
+        sha256=sha256,
+        type_words=type_words(doc.get("doc_type")),
+        doc_type=doc.get("doc_type"),
     )
 
 
+def type_words(doc_type: str | None) -> tuple[str, ...]:
+    """The words that name a document type in a citation ("chỉ thị" for chi_thi), from the
+    structure stage's table of types."""
+    from ..resources import data
+
+    return next((tuple(t["words"]) for t in data("pipeline.structure", "doc_types.json")["types"] if t["type"] == doc_type), ())
+
+
 @cache
-def _directive_stop_phrases() -> tuple[str, ...]:
-    """The fixed wording of Directive 20, reused when another plan is the reference."""
-    return load_reference("directive-20").stop_phrases
+def _directive() -> ReferenceDocument:
+    """Directive 20, whose fixed wording and subject are reused when another plan is the reference."""
+    return load_reference("directive-20")
 
 
 
@@ -116,7 +137,7 @@ def reference_from_plan(record: DocumentRecord, name: str) -> ReferenceDocument:
         units = [(leaf.id, (p or leaf).id, leaf.heading, record.text[leaf.start:min(leaf.end, end)]) for leaf, p in pairs]
     else:
         groups, units = _blocks_as_units(record, end)
-    stops = _directive_stop_phrases()
+    stops = _directive().stop_phrases
     all_terms = [terms(strip_stop_phrases(plain_words(text), stops)) for *_, text in units]
     provisions = tuple(
         Provision(pid, group, heading or _first_words(text), text, _auto_cues(i, all_terms))
@@ -124,7 +145,9 @@ def reference_from_plan(record: DocumentRecord, name: str) -> ReferenceDocument:
         if len(plain_words(text).split()) >= 8
     )
     title = " ".join(x for x in (record.document.number, record.document.title) if x) or name
-    return ReferenceDocument(name, title, record.document.issued_date, record.document.number, groups, provisions, stops)
+    return ReferenceDocument(name, title, record.document.issued_date, record.document.number, groups, provisions, stops,
+                             subject=_directive().subject, sha256=record.source.sha256,
+                             type_words=type_words(record.document.doc_type), doc_type=record.document.doc_type)
 
 
 def _closing_offset(record: DocumentRecord) -> int:

@@ -1,19 +1,12 @@
-"""Reports of a comparison: Markdown for terminals and issues, one self-contained HTML page.
-
-The HTML page has no external assets or scripts: CSS is inline, and every piece of
-document text goes through `html.escape`, so a plan that contains `<script>` shows it as
-text. Labels for users are Vietnamese and live in compare/data/report.json; the page layout is
-the string template compare/data/report.html.
+"""Reports of a comparison: Markdown for terminals and issues (the self-contained HTML page
+is in report_html.py). Labels for users are Vietnamese and live in compare/data/report.json.
 """
 
 from __future__ import annotations
 
-from functools import cache
-from html import escape
-from string import Template
-
-from ..resources import data, data_text
-from ..schema import Comparison, Evidence, GroupCoverage, ProvisionResult
+from ..resources import data
+from ..schema import Comparison
+from .quotes import md_text
 
 STATUSES = ("covered", "partial", "missing")
 
@@ -22,13 +15,8 @@ def labels() -> dict:
     return data("pipeline.compare", "report.json")
 
 
-@cache
-def _page() -> Template:
-    return Template(data_text("pipeline.compare", "report.html"))
-
-
-def _percent(value: float) -> str:
-    return f"{round(100 * value)}%"
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{round(100 * value)}%"
 
 
 def _plan_name(result: Comparison) -> str:
@@ -66,130 +54,43 @@ def _one_line(text: str, limit: int = 220) -> str:
 
 
 # ------------------------------------------------------------------------ markdown
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
 def render_markdown(result: Comparison) -> str:
+    """The report as Markdown; every piece of document text goes through `_md_text`."""
     text = labels()
     out = [
         f"# {text['heading']}",
         "",
-        f"- **{text['plan']}:** {_md_cell(_plan_name(result))}",
-        f"- **{text['reference']}:** {_md_cell(result.reference_title or result.against)}",
+        f"- **{text['plan']}:** {md_text(_plan_name(result))}",
+        f"- **{text['reference']}:** {md_text(result.reference_title or result.against)}",
         f"- **{text['overall']}:** {_percent(result.summary.overall)}",
-        f"- {_date_line(result)[0]}",
+        f"- {md_text(_date_line(result)[0])}",
         "",
         f"| {text['group']} | {text['status']['covered']} | {text['status']['partial']} | "
         f"{text['status']['missing']} | % |",
         "|---|---:|---:|---:|---:|",
     ]
     for g in result.summary.groups:
-        out.append(f"| {g.group}. {_md_cell(g.title)} | {g.covered} | {g.partial} | {g.missing} | {_percent(g.coverage)} |")
+        out.append(f"| {md_text(g.group)}. {md_text(g.title)} | {g.covered} | {g.partial} | {g.missing} | "
+                   f"{_percent(g.coverage)} |")
     out += ["", f"_{text['coverage_note']}_", "", f"## {text['provision']}", "",
             f"| ID | {text['provision']} | {text['status_column']} | {text['score']} | {text['evidence']} |",
             "|---|---|---|---:|---|"]
     for p in result.provisions:
         evidence = "<br>".join(
-            f"[{e.section_id or f'{e.start}–{e.end}'}] {_md_cell(_one_line(e.quote, 160))}" for e in p.evidence[:2]
+            f"\\[{md_text(e.section_id or f'{e.start}–{e.end}')}\\] {md_text(_one_line(e.quote, 160))}"
+            for e in p.evidence[:2]
         ) or "—"
-        out.append(f"| {p.id} | {_md_cell(p.title)} | {text['status'][p.status]} | {p.score:.2f} | {evidence} |")
+        out.append(f"| {md_text(p.id)} | {md_text(p.title)} | {text['status'][p.status]} | {p.score:.2f} | "
+                   f"{evidence} |")
     out += ["", f"## {text['additions']}", ""]
     if not result.additions:
         out.append(text["no_additions"])
     for a in result.additions:
         extra = []
         if a.targets:
-            extra.append(f"{text['targets']}: " + "; ".join(a.targets))
+            extra.append(f"{text['targets']}: " + "; ".join(md_text(t) for t in a.targets))
         if a.markets:
-            extra.append(f"{text['markets']}: " + ", ".join(a.markets))
-        where = a.section_id or f"{a.start}–{a.end}"
-        out.append(f"- [{where}] {_one_line(a.quote)}" + (f" ({'; '.join(extra)})" if extra else ""))
+            extra.append(f"{text['markets']}: " + ", ".join(md_text(m) for m in a.markets))
+        where = md_text(a.section_id or f"{a.start}–{a.end}")
+        out.append(f"- \\[{where}\\] {md_text(_one_line(a.quote))}" + (f" ({'; '.join(extra)})" if extra else ""))
     return "\n".join(out) + "\n"
-
-
-# ---------------------------------------------------------------------------- html
-def _bar(covered: int, partial: int, missing: int) -> str:
-    total = max(covered + partial + missing, 1)
-    return '<div class="bar">' + "".join(
-        f'<span class="{name}" style="width:{100 * count / total:.1f}%"></span>'
-        for name, count in zip(STATUSES, (covered, partial, missing))
-    ) + "</div>"
-
-
-def _groups_html(groups: list[GroupCoverage]) -> str:
-    text = labels()
-    head = (f"<tr><th>{escape(text['group'])}</th><th></th>"
-            + "".join(f"<th>{escape(text['status'][s])}</th>" for s in STATUSES) + "<th>%</th></tr>")
-    rows = [
-        f"<tr><td>{escape(g.group)}. {escape(g.title)}</td><td style=\"width:30%\">{_bar(g.covered, g.partial, g.missing)}</td>"
-        f'<td class="num">{g.covered}</td><td class="num">{g.partial}</td><td class="num">{g.missing}</td>'
-        f'<td class="num">{_percent(g.coverage)}</td></tr>'
-        for g in groups
-    ]
-    return f'<table class="groups">{head}{"".join(rows)}</table>'
-
-
-def _evidence_html(e: Evidence) -> str:
-    text = labels()
-    meta = [f"{text['section']} {escape(e.section_id)}" if e.section_id else f"{e.start}–{e.end}",
-            f"{text['score']} {e.score:.2f}"]
-    if e.repaired:
-        meta.append(escape(text["repaired"]))
-    cues = "".join(f'<span class="cue">{escape(c)}</span>' for c in e.cues)
-    return (
-        f'<div class="evidence"><div class="meta">{" · ".join(meta)}</div>'
-        f'<div class="quote"><span class="context">{escape(e.before)}</span><mark>{escape(e.quote)}</mark>'
-        f'<span class="context">{escape(e.after)}</span></div>'
-        + (f'<div class="meta">{escape(text["cues"])}: {cues}</div>' if cues else "")
-        + "</div>"
-    )
-
-
-def _provision_html(p: ProvisionResult) -> str:
-    text = labels()
-    evidence = "".join(_evidence_html(e) for e in p.evidence) or f'<p class="empty">{escape(text["no_evidence"])}</p>'
-    return (
-        f'<article class="provision" id="{escape(p.id)}"><div class="ref">'
-        f'<h3>{escape(p.id)} · {escape(p.title)}</h3>'
-        f'<span class="badge {p.status}">{escape(text["status"][p.status])}</span> '
-        f'<span class="meta">{escape(text["score"])} {p.score:.2f}</span>'
-        + (f"<p>{escape(p.text)}</p>" if p.text else "")
-        + f"</div><div>{evidence}</div></article>"
-    )
-
-
-def _additions_html(result: Comparison) -> str:
-    text = labels()
-    if not result.additions:
-        return f'<p class="empty">{escape(text["no_additions"])}</p>'
-    items = []
-    for a in result.additions:
-        meta = [f"{text['section']} {a.section_id}" if a.section_id else f"{a.start}–{a.end}"]
-        if a.targets:
-            meta.append(f"{text['targets']}: " + "; ".join(a.targets))
-        if a.markets:
-            meta.append(f"{text['markets']}: " + ", ".join(a.markets))
-        items.append(f'<div class="addition"><div class="meta">{escape(" · ".join(meta))}</div>'
-                     f'<div class="quote">{escape(a.quote)}</div></div>')
-    return "".join(items)
-
-
-def render_html(result: Comparison) -> str:
-    text = labels()
-    date_message, date_class = _date_line(result)
-    return _page().substitute(
-        title=escape(f"{text['heading']}: {_plan_name(result)}"),
-        heading=escape(text["heading"]),
-        plan_line=escape(f"{text['plan']}: {_plan_name(result)}"),
-        reference_line=escape(f"{text['reference']}: {result.reference_title or result.against}"),
-        overall=_percent(result.summary.overall),
-        overall_label=escape(text["overall"]),
-        groups=_groups_html(result.summary.groups),
-        coverage_note=escape(text["coverage_note"]),
-        date_line=f'<p class="date {date_class}">{escape(date_message)}</p>',
-        provisions_heading=escape(text["provision"]) + " ↔ " + escape(text["evidence"]),
-        provisions="\n".join(_provision_html(p) for p in result.provisions),
-        additions_heading=escape(text["additions"]),
-        additions=_additions_html(result),
-    )

@@ -141,12 +141,17 @@ def percent_of(text: str, quantity: Quantity, clause_start: int) -> str | None:
     return " ".join(before.group("of").split()) if before else None
 
 
-def metric_of(sentence: str, quantity: Quantity, kind: str) -> str:
-    """What is counted, from the metric cue table (first match wins), else 'budget' for money, else 'other'."""
-    folded = lower(sentence)
-    for spec in cue_table()["metrics"]:
-        if quantity.unit in spec["units"] and any(contains(folded, cue) for cue in spec["cues"]):
-            return str(spec["metric"])
+def metric_of(text: str, mention: Mention, quantity: Quantity, kind: str) -> str:
+    """What is counted: the first metric of the cue table whose cue stands in the number's
+    clause, else in its sentence before it, else anywhere in its sentence ('tỷ lệ lao động
+    qua đào tạo đạt 65%, tỷ lệ hộ nghèo giảm 3.009 hộ': the households are not trained
+    workers); 'budget' for money; else 'other'."""
+    (s0, s1), (c0, c1) = mention.sentence, mention.clause
+    for lo, hi in ((c0, c1), (s0, quantity.start), (s0, s1)):
+        folded = lower(text[lo:hi])
+        for spec in cue_table()["metrics"]:
+            if quantity.unit in spec["units"] and any(contains(folded, cue) for cue in spec["cues"]):
+                return str(spec["metric"])
     return "budget" if kind == "budget" else "other"
 
 

@@ -12,6 +12,7 @@ from functools import cache
 
 from ..document import Document
 from ..resources import data
+from ..text.places import known_prefix
 
 _HEADING = re.compile(r"^\s*(?:[IVXLC]+\.|\d+(?:\.\d+)*\.?|[a-zđ]\))\s*\S", re.IGNORECASE)
 
@@ -34,7 +35,10 @@ def document_locality(doc: Document) -> str | None:
 
     Metadata wins when it names the province of a provincial issuer; otherwise the most
     frequent '<level word> <Proper Name>' in running text, ties going to the higher level.
-    Enumerations of units ('các huyện, thị xã, thành phố Huế') and table cells do not count.
+    Enumerations of units ('các huyện, thị xã, thành phố Huế') and table cells do not count,
+    nor names that the gazetteer does not know after 'tỉnh' (a person: 'Chủ tịch UBND tỉnh
+    Trần Văn Tân'); after a lower level word an unknown name of one or two words is kept
+    (communes are not in the gazetteer).
     """
     record = doc.record
     info = record.document
@@ -51,7 +55,10 @@ def document_locality(doc: Document) -> str | None:
             continue
         if m.group(2) in not_localities:
             continue  # "Liên minh Hợp tác xã Việt Nam"
-        name = f"{m.group(1)} {m.group(2)}"
+        place = known_prefix(m.group(2))
+        if place is None and (m.group(1) == "tỉnh" or len(m.group(2).split()) > 2):
+            continue  # "UBND tỉnh Trần Văn Tân": a person after the level word, not a place
+        name = f"{m.group(1)} {place or m.group(2)}"
         counts[name] += 1
         rank.setdefault(name, (levels.index(m.group(1)), m.start()))
     if counts:

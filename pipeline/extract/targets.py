@@ -75,7 +75,7 @@ def find_figures(doc: Document) -> tuple[list[Target], list[Figure], list[Check]
         if kind == "other":
             continue
         fields = attributes(doc, quantity, mention, year, locality, kind)
-        metric = metric_of(doc.text[mention.sentence[0]:mention.sentence[1]], quantity, kind)
+        metric = metric_of(doc.text, mention, quantity, kind)
         if metric == "other" and detailed is not None:
             metric = detailed[1]
         fields.update(metric=metric, confidence=round(probability, 3))

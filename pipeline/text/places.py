@@ -70,6 +70,18 @@ def places_in(text: str | PlaceView, start: int = 0, end: int | None = None, cue
     return found
 
 
+def known_prefix(name: str) -> str | None:
+    """The longest run of leading words of `name` that names a province or district
+    ('Thăng Bình được' → 'Thăng Bình'; 'Trần Văn Tân', a person, → None)."""
+    exact, folded = _names(False)[1], _names(True)[1]
+    words = name.split()
+    for n in range(len(words), 0, -1):
+        head = " ".join(words[:n])
+        if head.lower() in exact or fold(head) in folded:
+            return head
+    return None
+
+
 def resolve_province(places: list[Place], text: str | PlaceView) -> Place | None:
     """The province the places point to: a province name first, else a district whose
     province is unambiguous or is the province most named in the whole text."""
