@@ -227,7 +227,7 @@ def test_garbled_words_inside_a_clean_line_are_read_and_the_rest_stays():
     fixed = repair(line)
     assert fixed.text == line.replace("nuéc", "nước")
     assert [r.original for r in fixed.repairs] == ["nuéc"]
-    clean = "Diện tích 500 m2 đất của công ty Nestlé Việt Nam; virus H5N1, COVID-19 và điểm a, b, c, đ khoản 1"
+    clean = "Diện tích 500 m2 đất của công ty Nestlé Việt Nam; virus H5N1, COVID-19, cổ phiếu13 và điểm a, b, c, đ khoản 1"
     assert repair(clean).text == clean
 
 

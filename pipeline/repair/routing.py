@@ -150,6 +150,8 @@ def garbled_spans_in_clean(line: str) -> list[tuple[int, int]]:
     list letter "đ" is one letter)."""
     out = []
     for t in tokenize(line):
+        if line[t.end:t.end + 1].isalnum() or line[t.start - 1:t.start].isalnum():
+            continue  # part of a longer run: "phiế" + "u13" of a footnote mark ("phiếu13")
         if t.kind == "mixed" and _DIGIT_INSIDE.search(t.text) and any(c.islower() for c in t.text) and not _is_code_like(t.text):
             out.append((t.start, t.end))
         elif (t.kind == "word" and len(t.text) > 1 and t.text[:1].islower() and not t.text.isascii() and not is_syllable(t.text)
