@@ -146,10 +146,12 @@ def repair(
     from .repair import repair as run_repair
 
     try:
-        text = _read_stdin() if file == "-" else ingest_path(Path(file)).text
+        ingested = None if file == "-" else ingest_path(Path(file))
+        text = _read_stdin() if ingested is None else ingested.text
     except ChithiError as err:
         fail(str(err), EXIT_INPUT)
-    fixed = run_repair(text)
+    ocred = ingested is not None and any(page.method == "ocr" for page in ingested.pages)
+    fixed = run_repair(text, vie_ocr=ocred)
     sys.stdout.write(fixed.text)
     if not fixed.text.endswith("\n"):
         sys.stdout.write("\n")

@@ -113,8 +113,8 @@ def process(ingested: Ingested, *, repair: bool = True, model: bool = True,
     from .repair.normalize import normalize
     from .structure.split import split_documents
 
-    if repair:
-        fixed = repair_text(ingested.text)
+    if repair:  # pages read by Tesseract `vie` also get the Vietnamese-OCR post-correction
+        fixed = repair_text(ingested.text, vie_ocr=any(page.method == "ocr" for page in ingested.pages))
         text, repairs, legacy = fixed.text, fixed.repairs, fixed.legacy_encoding
     else:
         text, repairs, legacy = normalize(ingested.text), [], None

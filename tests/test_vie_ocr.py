@@ -84,3 +84,20 @@ def test_repair_applies_the_correction_to_ocred_text_only_when_told():
     assert KIND in {r.kind for r in fixed.repairs}
     for r in fixed.repairs:
         assert fixed.text[r.start:r.end] == r.replacement
+
+
+def test_the_pipeline_corrects_pages_tesseract_read_and_leaves_text_layers_alone():
+    from pipeline.ingest import Ingested
+    from pipeline.runner import process
+    from pipeline.schema import PageInfo
+
+    observed, truth = MISREAD[1]
+
+    def ingested(method: str) -> Ingested:
+        return Ingested(path="page", sha256="0" * 64, format="image" if method == "ocr" else "pdf",
+                        pages=[PageInfo(number=1, method=method, chars=len(observed))], page_texts=[observed])
+
+    (scanned,) = process(ingested("ocr"), model=False)
+    assert truth in scanned.text and KIND in {r.kind for r in scanned.repairs}
+    (typed,) = process(ingested("text"), model=False)
+    assert KIND not in {r.kind for r in typed.repairs}
