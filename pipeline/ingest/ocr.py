@@ -26,13 +26,17 @@ import csv
 import io
 import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import cache
 
 import cv2
 import numpy as np
 from PIL import Image
+
+from .pages import OcrResult, PageImage
 
 LANG = "vie"
 TARGET_DPI = 300
@@ -43,22 +47,6 @@ PAPER_SIGMAS = 4.0  # a pixel this many noise deviations darker than the paper i
 MAX_SKEW = 5.0  # degrees searched either way
 MIN_SKEW = 1.0  # degrees; smaller tilts are left alone (no measurable effect on Tesseract)
 _LAPLACE = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
-
-
-@dataclass
-class PageImage:
-    """One page to OCR: the image and its resolution (None when the file does not say)."""
-
-    image: Image.Image
-    dpi: float | None = None
-
-
-@dataclass
-class OcrResult:
-    text: str
-    confidence: float | None  # mean word confidence, 0–100; None when no word was found
-    noise: float
-    skew: float
 
 
 @cache
@@ -214,21 +202,43 @@ def ocr_page(page: PageImage) -> OcrResult:
     return OcrResult(text=text_from_words(found), confidence=mean_confidence(found), noise=noise, skew=angle)
 
 
-def ocr_pages(pages: list[PageImage], progress: bool = False, label: str = "OCR") -> list[OcrResult]:
-    """OCR pages in parallel (one single-threaded Tesseract per core), in page order."""
-    tesseract_ready()
-    workers = max(1, min(len(pages), os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(ocr_page, page) for page in pages]
-        if not progress:
-            return [f.result() for f in futures]
-        from rich.console import Console
-        from rich.progress import Progress
+def ocr_pages(pages: Iterable[PageImage], progress: bool = False, label: str = "OCR",
+              total: int | None = None) -> list[OcrResult]:
+    """OCR pages in parallel (one single-threaded Tesseract per core), in page order.
 
-        with Progress(console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task(label, total=len(futures))
-            results = []
-            for future in futures:
-                results.append(future.result())
-                bar.advance(task)
-        return results
+    `pages` is read lazily, a few pages ahead of the OCR (two per worker), so a scanned
+    PDF of hundreds of pages never has more than a handful of page images in memory.
+    `total`: the number of pages, for the progress bar."""
+    tesseract_ready()
+    workers = max(1, min(total or os.cpu_count() or 1, os.cpu_count() or 1))
+    results: list[OcrResult] = []
+    pending: deque[Future[OcrResult]] = deque()
+    with ThreadPoolExecutor(max_workers=workers) as pool, _progress(progress, label, total) as advance:
+        try:
+            for page in pages:
+                pending.append(pool.submit(ocr_page, page))
+                del page  # the pool holds it until it is read
+                while len(pending) >= 2 * workers:
+                    results.append(pending.popleft().result())
+                    advance()
+            while pending:
+                results.append(pending.popleft().result())
+                advance()
+        finally:
+            for future in pending:  # a page that could not be made: drop the queued ones
+                future.cancel()
+    return results
+
+
+@contextmanager
+def _progress(show: bool, label: str, total: int | None) -> Iterator[Callable[[], None]]:
+    """A rich progress bar on stderr while pages are OCRed (or nothing); gives `advance`."""
+    if not show:
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda: bar.advance(task)

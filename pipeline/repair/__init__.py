@@ -21,7 +21,7 @@ from .diacritics import restore_lines
 from .edits import Edit, apply_edits, merge_adjacent
 from .garble import repair_lines
 from .legacy import decode_legacy
-from .normalize import normalize
+from .normalize import normalize_recorded, removal_repairs
 from .routing import MIN_WORDS, LineStats, invalid_spans, line_class, line_stats, short_line_class, total_stats
 
 LEGACY_MIN_GAIN = 3  # a legacy decoding must turn this many more words into syllables
@@ -31,7 +31,7 @@ LEGACY_MIN_SHARE = 0.05  # … and at least this share of all words
 def repair(text: str) -> Repaired:
     """Repair `text`: every edit is reported as a `Repair` with offsets into the result."""
     text, legacy = _decode_legacy(text)
-    text = normalize(text)
+    text, removed = normalize_recorded(text)
     lines = text.split("\n")
     stats = [line_stats(line) for line in lines]
     doc_class = total_stats(stats).classify()
@@ -39,7 +39,11 @@ def repair(text: str) -> Repaired:
     edits: list[Edit] = []
     for start, line_edits in zip(_line_starts(lines), _repair_lines(lines, kinds, stats)):
         edits.extend(e.shifted(start) for e in line_edits)
-    fixed, repairs = apply_edits(text, merge_adjacent(text, edits))
+    merged = merge_adjacent(text, edits)
+    fixed, repairs = apply_edits(text, merged)
+    if removed:  # control characters normalisation took out, at their places in `fixed`
+        repairs = sorted(repairs + removal_repairs(removed, [(e.start, e.end, e.replacement) for e in merged]),
+                         key=lambda r: (r.start, r.end))
     return Repaired(text=fixed, repairs=repairs, legacy_encoding=legacy)
 
 

@@ -5,14 +5,20 @@ share that are well-formed syllables, and words mixing letters with digits or le
 Vietnamese does not use (f j w z). Short lines (fewer than MIN_WORDS words) take the
 class the document as a whole would get, so a stripped header "KE HOACH" is restored
 like the body around it.
+
+A line without any Vietnamese mark that reads as English (several English function words
+that are no Vietnamese syllable: "of", "with", "will") or as code (`root:x:0:0:/bin/bash`,
+a URL, an e-mail address) is foreign: it is left as it is and does not count towards the
+document's class.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
+from ..resources import data
 from ..text.vietnamese import Token, is_stripped_syllable, is_syllable, token_kinds, tokenize
 
 MIN_WORDS = 4
@@ -21,6 +27,13 @@ GARBLE_MIN_INVALID = 0.2  # share of ill-formed words above which a line is OCR 
 CLEAN_MIN_MARKED = 0.5  # … unless at least this share carries marks (a clean line with names)
 _FOREIGN_LETTERS = re.compile(r"[fjwzFJWZ]")
 _DIGIT_IN_WORD = re.compile(r"[^\W\d_]\d|\d[^\W\d_]")
+FOREIGN_MIN_ENGLISH = 2  # English function words that make an unmarked line English …
+FOREIGN_MIN_SHARE = 0.15  # … when they are at least this share of its words
+# Runs of characters without a space that are code: "a:b" between lower-case letters
+# (root:x:0:0), a URL, an e-mail address, a backslash, or a path of lower-case names between
+# slashes (/usr/sbin/); document codes (01/2019/TT-BLĐTBXH) are none of these.
+_CODE = re.compile(r"\S*(?:[a-z]:[a-z/]|://|\w@\w|\\|/[a-z][a-z0-9._-]*/)\S*")
+FOREIGN_MIN_CODE = 0.8  # share of a line's non-space characters in code that makes it code
 
 
 @dataclass(frozen=True)
@@ -29,6 +42,7 @@ class LineStats:
     marked: int  # words with Vietnamese marks
     invalid: int  # words that are neither syllables nor plausible stripped syllables
     suspect: int = 0  # word tokens (any) whose marks do not make a syllable: all a clean line's restoration reads
+    foreign: bool = False  # English or code, no Vietnamese (then the counts are all 0)
 
     def classify(self) -> str:
         if self.words == 0:
@@ -46,14 +60,36 @@ class LineStats:
 
 def line_stats(line: str) -> LineStats:
     words = marked = invalid = suspect = 0
+    english = 0  # English function words
     for text, kind in token_kinds(line):
         if kind == "word" or kind == "mixed":
             w, m, i, s = _word_stats(text, kind)
             words, marked, invalid, suspect = words + w, marked + m, invalid + i, suspect + s
+            english += kind == "word" and text.lower() in english_function_words()
+    if not marked and line.isascii() and _foreign(line, words, english):
+        return _FOREIGN
     return LineStats(words, marked, invalid, suspect)
 
 
+def _foreign(line: str, words: int, english: int) -> bool:
+    """An unmarked line that is English, or code with no Vietnamese words around it (a
+    Markdown link's text is not code: "[Thu Vien Phap Luat](https://…)")."""
+    if english >= FOREIGN_MIN_ENGLISH and english >= FOREIGN_MIN_SHARE * words:
+        return True
+    code = list(_CODE.finditer(line))
+    if not code or sum(m.end() - m.start() for m in code) < FOREIGN_MIN_CODE * sum(not c.isspace() for c in line):
+        return False
+    rest = _CODE.sub(" ", line)
+    return sum(1 for word, kind in token_kinds(rest) if kind == "word" and len(word) > 1 and is_stripped_syllable(word)) < 2
+
+
+@cache
+def english_function_words() -> frozenset[str]:
+    return frozenset(data("pipeline.repair", "foreign_words.json")["english_function_words"])
+
+
 _NO_WORDS = LineStats(0, 0, 0, 0)
+_FOREIGN = LineStats(0, 0, 0, 0, foreign=True)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -129,6 +165,6 @@ def short_line_class(st: LineStats, doc_class: str) -> str:
     """A line with too few words to judge takes the document's class ("DANG CQNG SAN VIDT
     NAM" in an English-OCR scan counts three words: capitals that are no syllable are not
     counted), unless all its words carry marks."""
-    if st.words and st.marked == st.words:
+    if st.foreign or st.words and st.marked == st.words:
         return "clean"
     return doc_class if doc_class in ("clean", "ocr_garble") else "stripped"

@@ -1,0 +1,464 @@
+"""Make the hostile-input suite of issue 19 in a folder, and run it through the CLI.
+
+    .venv/bin/python scripts/make_hostile_inputs.py /tmp/hostile               # make the cases
+    .venv/bin/python scripts/make_hostile_inputs.py /tmp/hostile --table       # … run them, print the table
+    .venv/bin/python scripts/make_hostile_inputs.py /tmp/hostile --table --full  # full sizes (minutes)
+
+Every file is made here, with a fixed seed, from the repository's own samples and PDFs
+(nothing is committed, nothing downloaded). `make_cases` returns the cases: the chithi
+command to run on each, the exit codes that are correct for it and, for a success, a check
+of the result (`verify`). tests/test_hostile.py runs the suite at small sizes; `--full` uses
+the sizes of the issue (a 50 MB text, a 5-million-character line, a 120-page scan, a .docx
+whose XML unzips to 200 MB), and `--table` prints, per case: the exit code, the first line
+on stderr (or the check of the result), the wall time and the peak memory of the chithi
+process (its maximum resident set size, from wait4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+import unicodedata
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SAMPLES = ROOT / "corpus" / "samples"
+PDFS = ROOT / "corpus" / "pdf"
+GAZETTE = PDFS / "thong-tu-so-01-2025-tt-bldtbxh-43956.pdf"
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+Verify = Callable[[bytes], str]  # stdout of a successful run → a short note ("ok: …"), or raises
+
+
+@dataclass
+class Case:
+    name: str
+    args: list[str | bytes]  # chithi's arguments
+    expect: frozenset[int]  # exit codes that are correct
+    message: str = ""  # what the one line on stderr must say (a failure), or ""
+    stdin: bytes | None = None
+    verify: Verify | None = None
+    about: str = ""
+
+
+def sample_text(prefix: str = "001") -> str:
+    return next(SAMPLES.glob(f"{prefix}_*.txt")).read_text("utf-8")
+
+
+# ------------------------------------------------------------------------ checks
+def records(stdout: bytes) -> list[dict]:
+    return [json.loads(line) for line in stdout.decode("utf-8").splitlines() if line.strip()]
+
+
+def words_right(expected: str) -> Verify:
+    """The share of the expected words that came back (the records' texts, in order)."""
+    def check(stdout: bytes) -> str:
+        got = unicodedata.normalize("NFC", " ".join(r["text"] for r in records(stdout))).split()
+        want = unicodedata.normalize("NFC", expected).split()
+        from rapidfuzz.distance import Levenshtein
+
+        same = sum(b - a for tag, a, b, _, _ in Levenshtein.opcodes(want, got) if tag == "equal")
+        legacy = {r["source"].get("legacy_encoding") for r in records(stdout)}
+        return f"{same / len(want):.1%} of words right, legacy {'/'.join(map(str, legacy))}"
+    return check
+
+
+def has_warning(text: str) -> Verify:
+    def check(stdout: bytes) -> str:
+        warnings = [w for r in records(stdout) for w in r["warnings"]]
+        pages = records(stdout)[0]["source"]["ocr_pages"]
+        assert any(text in w for w in warnings), warnings
+        return f"OCRed pages {pages}; warning: {text}"
+    return check
+
+
+def repairs_of_kind(kind: str, at_least: int) -> Verify:
+    def check(stdout: bytes) -> str:
+        found = [r for rec in records(stdout) for r in rec["repairs"] if r["kind"] == kind]
+        assert len(found) >= at_least, found
+        assert not any(c in rec["text"] for rec in records(stdout) for c in "\x00\x07\x1b\u202e")
+        return f"{len(found)} '{kind}' repairs, none left in the text"
+    return check
+
+
+def lines_kept(lines: list[str]) -> Verify:
+    def check(stdout: bytes) -> str:
+        text = "\n".join(r["text"] for r in records(stdout))
+        missing = [line for line in lines if line not in text]
+        assert not missing, missing
+        return f"{len(lines)} English/code lines unchanged"
+    return check
+
+
+def escaped_name(stdout: bytes) -> str:
+    path = records(stdout)[0]["source"]["path"]
+    assert "\\xff" in path, path
+    return f"path kept as {path!r}"
+
+
+def pages_read(count: int) -> Verify:
+    def check(stdout: bytes) -> str:
+        got = records(stdout)[0]["source"]
+        assert got["pages"] == count and len(got["ocr_pages"]) == count, got["ocr_pages"]
+        return f"{count} pages OCRed, mean confidence {got['ocr_confidence']}"
+    return check
+
+
+def some_record(stdout: bytes) -> str:
+    got = records(stdout)
+    return f"{len(got)} record(s), {sum(len(r['text']) for r in got):,} characters"
+
+
+# ------------------------------------------------------------------------ makers
+def _pdf_with(pages: list[tuple[float, float, Callable]], path: Path) -> Path:
+    """A PDF made with pdfium: (width pt, height pt, fill(pdf, page)) per page."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument.new()
+    for width, height, fill in pages:
+        page = pdf.new_page(width, height)
+        fill(pdf, page)
+        page.gen_content()
+    pdf.save(str(path))
+    return path
+
+
+def _image_object(pdf, page, image, box: tuple[float, float, float, float]) -> None:
+    import pypdfium2 as pdfium
+
+    left, bottom, width, height = box
+    obj = pdfium.PdfImage.new(pdf)
+    obj.set_bitmap(pdfium.PdfBitmap.from_pil(image))
+    obj.set_matrix(pdfium.PdfMatrix().scale(width, height).translate(left, bottom))
+    page.insert_obj(obj)
+
+
+def _invisible_text(pdf, page, lines: list[str]) -> None:
+    """A text layer that is not drawn (as an OCRed "searchable" PDF has)."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    for row, line in enumerate(lines):
+        obj = raw.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", ctypes.c_float(11))
+        buffer = ctypes.create_string_buffer((line + "\x00").encode("utf-16-le"))
+        raw.FPDFText_SetText(obj, ctypes.cast(buffer, ctypes.POINTER(raw.FPDF_WCHAR)))
+        raw.FPDFTextObj_SetTextRenderMode(obj, raw.FPDF_TEXTRENDERMODE_INVISIBLE)
+        raw.FPDFPageObj_Transform(obj, 1, 0, 0, 1, 60, 780 - 16 * row)
+        raw.FPDFPage_InsertObject(page.raw, obj)
+
+
+def mojibake_layer_pdf(path: Path) -> tuple[Path, str]:
+    """A scanned page whose invisible text layer is its own text, UTF-8 read as Windows-1252
+    ("Káº¿ hoáº¡ch"): a layer of ordinary characters that does not read as Vietnamese."""
+    from scripts.make_scans import page_texts, render_pages
+
+    text = "\n".join(sample_text("003").splitlines()[:60])
+    image, shown = render_pages(text, max_pages=1)[0], page_texts(text, max_pages=1)[0]
+    garbled = [line.encode("utf-8").decode("cp1252", "replace") for line in shown.splitlines()]
+    return _pdf_with([(595, 842, lambda pdf, page: (_image_object(pdf, page, image, (0, 0, 595, 842)),
+                                                    _invisible_text(pdf, page, garbled)))], path), shown
+
+
+def scanned_pdf(path: Path, pages: int) -> Path:
+    """An image-only PDF of `pages` pages (three typeset pages over and over)."""
+    from scripts.make_scans import render_pages, save_pdf
+
+    typeset = render_pages(sample_text("001"), max_pages=3)
+    return save_pdf([typeset[i % len(typeset)] for i in range(pages)], path)
+
+
+def docx_bomb(path: Path, megabytes: float) -> Path:
+    """A .docx whose document.xml unzips to `megabytes` MB (a few hundred KB zipped)."""
+    import docx
+
+    buffer = io.BytesIO()
+    docx.Document().save(buffer)
+    paragraph = '<w:p><w:r><w:t>Kế hoạch thực hiện Chỉ thị số 20-CT/TW của Ban Bí thư.</w:t></w:r></w:p>'.encode()
+    source = zipfile.ZipFile(buffer)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            if item.filename != "word/document.xml":
+                out.writestr(item, source.read(item))
+                continue
+            head, tail = source.read(item).split(b"<w:body>")
+            with out.open("word/document.xml", "w", force_zip64=True) as stream:
+                stream.write(head + b"<w:body>")
+                chunk = paragraph * 10_000
+                for _ in range(max(1, math.ceil(megabytes * 1e6 / len(chunk)))):
+                    stream.write(chunk)
+                stream.write(tail.split(b"</w:body>", 1)[0].split(b"<w:sectPr", 1)[0] + b"</w:body></w:document>")
+    return path
+
+
+def huge_png(path: Path, width: int, height: int) -> Path:
+    """A PNG that declares width × height pixels of 1 bit (only its header matters: the
+    first rows are stored, the rest of the file is cut)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    rows = zlib.compress(b"\x00" + b"\xff" * ((width + 7) // 8) * 10)
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
+    return path
+
+
+def huge_page_pdf(path: Path, inches: float) -> Path:
+    """One page of inches × inches holding a small picture and no text: it must be OCRed."""
+    from PIL import Image
+
+    side = inches * 72
+    return _pdf_with([(side, side, lambda pdf, page: _image_object(pdf, page, Image.new("L", (50, 50), 0),
+                                                                    (72, 72, 144, 144)))], path)
+
+
+def to_tcvn3_bytes(text: str) -> bytes:
+    """A text as the TCVN3 (ABC) font stores it, one byte per code."""
+    from pipeline.repair.legacy import encode_legacy
+
+    return encode_legacy(text, "TCVN3").encode("cp1252", "replace")
+
+
+def to_cp1258(text: str) -> bytes:
+    """What a Windows-1258 editor writes: precomposed â ê ô ă ơ ư đ, tones as combining marks."""
+    tones = "\u0300\u0301\u0303\u0309\u0323"
+    clusters: list[list[str]] = []  # [base letter with its shape marks, its tone marks]
+    for char in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(char) and clusters:
+            clusters[-1][char in tones] += char
+        else:
+            clusters.append([char, ""])
+    return "".join(unicodedata.normalize("NFC", base) + tone for base, tone in clusters).encode("cp1258", "replace")
+
+
+def big_text(megabytes: float, one_line: bool = False) -> bytes:
+    block = sample_text("001")
+    if one_line:
+        block = " ".join(block.split())
+    data = (block.encode("utf-8") * (int(megabytes * 1e6) // len(block.encode("utf-8")) + 1))[: int(megabytes * 1e6)]
+    return data.decode("utf-8", "ignore").encode("utf-8")
+
+
+# ------------------------------------------------------------------------ the suite
+ENGLISH_LINES = [
+    "root:x:0:0:root:/root:/bin/bash",
+    "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin",
+    "The Ministry of Labour will send the report to the committee before the end of the year.",
+    "See https://example.com/reports?id=42 for the details.",
+]
+RANDOM_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+
+
+def make_cases(folder: Path, *, full: bool = False, seed: int = 19) -> list[Case]:
+    """Write the inputs into `folder`; the cases that run chithi on them."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    big_mb, line_mb, scan_pages, bomb_mb = (50, 6.5, 120, 200) if full else (2, 0.5, 3, 6)
+    plan = sample_text("001")
+    plan_file = folder / "ke-hoach.txt"
+    plan_file.write_text(plan, "utf-8")
+    cases: list[Case] = []
+
+    def add(name: str, args: list[str | bytes], expect: set[int], **kw) -> None:
+        cases.append(Case(name, args, frozenset(expect), **kw))
+
+    def file(name: str | bytes, data: bytes) -> str | bytes:
+        path = os.path.join(os.fsencode(folder), name if isinstance(name, bytes) else os.fsencode(name))
+        with open(path, "wb") as handle:
+            handle.write(data)
+        return path if isinstance(name, bytes) else os.fsdecode(path)
+
+    # special files
+    fifo = folder / "fifo.txt"
+    if not fifo.exists():
+        os.mkfifo(fifo)
+    add("FIFO named .txt", ["extract", str(fifo)], {3}, message="named pipe")
+    add("FIFO, repair", ["repair", str(fifo)], {3}, message="named pipe")
+    zero = folder / "zero.txt"
+    if not zero.is_symlink():
+        zero.symlink_to("/dev/zero")
+    add("link to /dev/zero", ["extract", str(zero)], {3}, message="character device")
+    loop_a, loop_b = folder / "loop-a.txt", folder / "loop-b.txt"
+    for link, target in ((loop_a, loop_b), (loop_b, loop_a)):
+        if not link.is_symlink():
+            link.symlink_to(target.name)
+    add("symlink loop", ["extract", str(loop_a)], {3}, message="symbolic link loop")
+    add("name not UTF-8 (0xff 0xfe)", ["extract", file(b"ke-hoach-\xff\xfe.txt", plan.encode())], {0},
+        verify=escaped_name)
+    add("empty file", ["extract", file("rong.txt", b"")], {3}, message="empty")
+    for suffix in RANDOM_SUFFIXES:
+        add(f"random bytes {suffix}", ["extract", file(f"ngau-nhien{suffix}", rng.randbytes(30_000))], {3})
+    # PDFs
+    gazette = GAZETTE.read_bytes()
+    add("truncated PDF", ["extract", file("cut-cut.pdf", gazette[: len(gazette) // 3])], {0, 3})
+    add("encrypted PDF", ["extract", file("mat-khau.pdf", _encrypted(gazette))], {3}, message="password")
+    moji, shown = mojibake_layer_pdf(folder / "mojibake-layer.pdf")
+    add("PDF text layer in mojibake", ["extract", "--no-model", str(moji)], {0},
+        verify=has_warning("does not read as Vietnamese"))
+    add("PDF with zero pages", ["extract", str(_pdf_with([], folder / "khong-trang.pdf"))], {3}, message="no pages")
+    add("PDF page 200 × 200 inches", ["extract", str(huge_page_pdf(folder / "trang-lon.pdf", 200))], {3},
+        message="--max-pixels")
+    add(f"scanned PDF, {scan_pages} pages", ["extract", "--no-model", str(scanned_pdf(folder / "scan.pdf", scan_pages))],
+        {0}, verify=pages_read(scan_pages))
+    # other formats
+    bomb = str(docx_bomb(folder / "bom.docx", bomb_mb))  # at small size, a small limit makes it go off
+    add(f"DOCX zip bomb ({bomb_mb} MB of XML)", ["extract", bomb] if full else ["extract", "--max-unzipped-mb", "2", bomb],
+        {3}, message="--max-unzipped-mb")
+    add("PNG of 30000 × 30000 pixels", ["extract", str(huge_png(folder / "anh-lon.png", 30000, 30000))], {3},
+        message="--max-pixels")
+    # text encodings and characters
+    add("UTF-16 without BOM", ["extract", "--no-model", file("utf16.txt", plan.encode("utf-16-le"))], {0},
+        verify=words_right(plan))
+    lines = plan.splitlines()
+    half = len(lines) // 2
+    mixed = "\n".join(lines[:half]).encode("utf-8") + b"\n" + to_cp1258("\n".join(lines[half:]))
+    add("mixed UTF-8 and cp1258 lines", ["extract", "--no-model", file("tron-ma.txt", mixed)], {0},
+        verify=words_right(plan))
+    nul = plan[:400] + "\x00\x00" + plan[400:800] + "\x00" + plan[800:]
+    add("NUL bytes in a text", ["extract", "--no-model", file("nul.txt", nul.encode())], {0},
+        verify=repairs_of_kind("normalize", 2))
+    controls = plan[:300] + "\u202e" + plan[300:600] + "\x07\x1b" + plan[600:]
+    add("control and bidi-override characters", ["extract", "--no-model", file("dieu-khien.txt", controls.encode())],
+        {0}, verify=repairs_of_kind("normalize", 2))
+    tcvn3 = to_tcvn3_bytes(plan)
+    add("TCVN3 bytes (.txt)", ["extract", "--no-model", file("tcvn3.txt", tcvn3)], {0}, verify=words_right(plan))
+    add("TCVN3 saved via cp1252", ["extract", "--no-model", file("tcvn3-cp1252.txt", tcvn3.decode("cp1252", "replace").encode())],
+        {0}, verify=words_right(plan))
+    add("TCVN3 saved via cp1258", ["extract", "--no-model", file("tcvn3-cp1258.txt", tcvn3.decode("cp1258", "replace").encode())],
+        {0}, verify=words_right(plan))
+    english = plan[:600] + "\n" + "\n".join(ENGLISH_LINES) + "\n" + plan[600:]
+    add("English and code lines", ["extract", "--no-model", file("tieng-anh.txt", english.encode())], {0},
+        verify=lines_kept(ENGLISH_LINES))
+    # size
+    big = file(f"lon-{big_mb}MB.txt", big_text(big_mb))
+    add(f"{big_mb} MB text, default limits", ["extract", big], {0, 3} if not full else {3}, message="" if not full else "--max-text-mb")
+    add(f"{big_mb} MB text, --max-text-mb 60", ["extract", "--max-text-mb", "60", big], {0}, verify=some_record)
+    line = file("mot-dong.txt", big_text(line_mb, one_line=True))
+    add(f"one line of {line_mb} MB", ["extract", line], {0}, verify=some_record)
+    # standard input and outputs
+    add("repair - with binary stdin", ["repair", "-"], {3}, message="binary data", stdin=rng.randbytes(20_000))
+    add("-o is a folder", ["extract", str(plan_file), "-o", str(folder)], {4}, message="is a folder")
+    add("-o in a read-only place", ["extract", str(plan_file), "-o", "/proc/chithi-out.jsonl"], {4},
+        message="cannot write")
+    add("-o under a regular file", ["extract", str(plan_file), "-o", str(plan_file / "out.jsonl")], {4},
+        message="cannot write")
+    add("compare -o in a read-only place", ["compare", str(plan_file), "-o", "/proc/chithi-out.json"], {4},
+        message="cannot write")
+    return cases
+
+
+def _encrypted(pdf: bytes) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.add_page(PdfReader(io.BytesIO(pdf)).pages[0])
+    writer.encrypt(user_password="mat-khau", owner_password="chu-so-huu")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+# ------------------------------------------------------------------------ running
+@dataclass
+class Outcome:
+    case: Case
+    code: int
+    stderr: str
+    note: str
+    seconds: float
+    peak_mb: float
+
+    @property
+    def ok(self) -> bool:
+        return self.code in self.case.expect and not self.note.startswith("WRONG")
+
+
+def run_case(case: Case, timeout: float = 900) -> Outcome:
+    """Run chithi on one case; its exit code, first stderr line, check, time and peak memory
+    (the child's maximum resident set size, from os.wait4)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_THREAD_LIMIT="1")
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "pipeline.cli", *case.args],
+                               stdin=subprocess.PIPE if case.stdin is not None else subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    streams: dict[str, bytes] = {}
+    readers = [threading.Thread(target=lambda name=name, pipe=pipe: streams.__setitem__(name, pipe.read()))
+               for name, pipe in (("stdout", process.stdout), ("stderr", process.stderr))]
+    for reader in readers:
+        reader.start()
+    if case.stdin is not None:
+        assert process.stdin is not None
+        try:
+            process.stdin.write(case.stdin)
+            process.stdin.close()
+        except BrokenPipeError:  # chithi stopped reading: what it said is in stderr
+            pass
+    killer = threading.Timer(timeout, process.kill)
+    killer.start()
+    _, status, usage = os.wait4(process.pid, 0)
+    killer.cancel()
+    process.returncode = code = os.waitstatus_to_exitcode(status)
+    for reader in readers:
+        reader.join()
+    seconds = time.perf_counter() - started
+    lines = [line for line in streams["stderr"].decode("utf-8", "replace").splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    note = ""
+    if code == 0 and case.verify:
+        try:
+            note = "ok: " + case.verify(streams["stdout"])
+        except Exception as err:  # a wrong result is a failure of the case, shown in the table
+            note = f"WRONG: {type(err).__name__}: {err}"[:200]
+    elif case.message and case.message not in first:
+        note = f"WRONG: expected {case.message!r} in the message"
+    return Outcome(case, code, first, note, seconds, usage.ru_maxrss / 1024)
+
+
+def print_table(outcomes: list[Outcome]) -> None:
+    print("| case | exit | message or result | time s | peak MB |")
+    print("|---|---:|---|---:|---:|")
+    for o in outcomes:
+        text = o.note if o.code == 0 or o.note.startswith("WRONG") else o.stderr
+        text = text.replace("|", "\\|")
+        if len(text) > 160:
+            text = text[:157] + "…"
+        flag = "" if o.ok else " ✗"
+        print(f"| {o.case.name} | {o.code}{flag} | {text} | {o.seconds:.1f} | {o.peak_mb:.0f} |")
+    bad = [o.case.name for o in outcomes if not o.ok]
+    print(f"\n{len(outcomes) - len(bad)} of {len(outcomes)} cases as expected" + (f"; not: {', '.join(bad)}" if bad else ""))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--table", action="store_true", help="Run every case and print the table.")
+    parser.add_argument("--full", action="store_true", help="The issue's sizes (50 MB text, 120 pages, …).")
+    parser.add_argument("--only", default="", help="Run only the cases whose name holds this text.")
+    args = parser.parse_args()
+    cases = make_cases(args.folder, full=args.full)
+    if not args.table:
+        for case in cases:
+            print(f"{'/'.join(map(str, sorted(case.expect))):5s} {case.name}")
+        return 0
+    outcomes = [run_case(case) for case in cases if args.only in case.name]
+    print_table(outcomes)
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
