@@ -8,7 +8,7 @@ them with what they cost when raised.
 | limit | default | guards against |
 |---|---|---|
 | `max_file_mb` | 200 | bytes read from one file (a link to /dev/zero, a huge archive) |
-| `max_text_mb` | 20 | text handed to the stages (UTF-8); their time and memory grow with it |
+| `max_text_mb` | 15 | text handed to the stages (UTF-8); their time and memory grow with it |
 | `max_pages` | 2000 | pages of a PDF or frames of a TIFF |
 | `max_pixels` | 100 M | an image, an image inside a PDF, or a PDF page rendered for OCR |
 | `max_unzipped_mb` | 50 | the XML of a .docx once unzipped (a zip bomb); unzipped media count against `max_file_mb` |
@@ -32,7 +32,7 @@ MB = 1_000_000
 @dataclass(frozen=True)
 class Limits:
     max_file_mb: float = 200.0
-    max_text_mb: float = 20.0
+    max_text_mb: float = 15.0
     max_pages: int = 2000
     max_pixels: int = 100_000_000
     max_unzipped_mb: float = 50.0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -21,5 +21,7 @@ class PageImage:
 class OcrResult:
     text: str
     confidence: float | None  # mean word confidence, 0–100; None when no word was found
-    noise: float
-    skew: float
+    noise: float  # the grain signal (median |Laplacian|)
+    skew: float  # degrees
+    signals: dict[str, float | None] = field(default_factory=dict)  # all of `cleanup.Signals`
+    steps: list[str] = field(default_factory=list)  # the clean-up steps taken
