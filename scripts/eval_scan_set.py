@@ -10,6 +10,8 @@ other jobs falls on both; the time ratio is chithi's wall time over raw Tesserac
 same pages (CPU seconds, this process and its children, are given beside). CER: Levenshtein
 distance over the reference length, on whitespace-collapsed NFC text, summed over pages;
 "worse" counts pages where chithi's CER is more than 0.5 points above raw Tesseract's.
+`--engine` adds the CER of the Tesseract chithi runs (tesserocr's build, 5.5) on the page
+as it is, which tells the engine's share from the clean-up's and the layout's (untimed).
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class Side:
 class Family:
     raw: Side = field(default_factory=Side)
     chithi: Side = field(default_factory=Side)
+    engine: Side = field(default_factory=Side)
     pages: int = 0
     worse: list[str] = field(default_factory=list)
 
@@ -94,6 +97,19 @@ def chithi(path: Path) -> str:
     return "\n\n".join(r.text for r in results)
 
 
+def engine_as_is(path: Path) -> str:
+    """The Tesseract that chithi runs (tesserocr's), on the page as it is: what the engine
+    alone gives, apart from the clean-up and the layout."""
+    from PIL import Image
+
+    from pipeline.ingest.ocr import _api
+
+    with _api() as api, Image.open(path) as image:
+        api.SetImage(image.convert("L"))
+        api.SetSourceResolution(round(image.info.get("dpi", (300, 300))[0]))
+        return api.GetUTF8Text()
+
+
 def timed(fn, path: Path) -> tuple[str, float, float]:
     wall, cpu = time.perf_counter(), cpu_seconds()
     text = fn(path)
@@ -105,6 +121,7 @@ def main() -> None:
     parser.add_argument("--split", choices=sorted(SPLIT), default="dev")
     parser.add_argument("--families", default=",".join(FAMILIES))
     parser.add_argument("--verbose", action="store_true", help="One line per page.")
+    parser.add_argument("--engine", action="store_true", help="Also chithi's Tesseract on the page as it is.")
     args = parser.parse_args()
     from pipeline.ingest.ocr import tesseract_ready
 
@@ -118,6 +135,8 @@ def main() -> None:
                 runs.reverse()
             got = {name: timed(fn, path) for name, fn in runs}
             tally = families[page.family]
+            if args.engine:
+                tally.engine.add(*timed(engine_as_is, path)[:1], page.reference, 0.0, 0.0)
             tally.pages += 1
             raw_cer = tally.raw.add(got["raw"][0], page.reference, *got["raw"][1:])
             our_cer = tally.chithi.add(got["chithi"][0], page.reference, *got["chithi"][1:])
@@ -128,29 +147,32 @@ def main() -> None:
                       f"  {'+'.join(STEPS[path.name]) or '-'}", flush=True)
             path.unlink()
     print(f"\nsplit {args.split}: {', '.join(SPLIT[args.split])}\n")
-    print("| family | pages | chithi CER | tesseract CER | worse pages | chithi s/page | tesseract s/page | time ratio | CPU ratio |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    engine = " Tesseract 5.5 as is |" if args.engine else ""
+    print(f"| family | pages | chithi CER | tesseract CER |{engine} worse pages | chithi s/page | tesseract s/page "
+          "| time ratio | CPU ratio |")
+    print("|---|---:|---:|---:|" + ("---:|" if args.engine else "") + "---:|---:|---:|---:|---:|")
     total = Family()
     for name in FAMILIES:
         if name not in families:
             continue
         f = families[name]
-        _row(name, f)
-        for side, into in ((f.raw, total.raw), (f.chithi, total.chithi)):
+        _row(name, f, args.engine)
+        for side, into in ((f.raw, total.raw), (f.chithi, total.chithi), (f.engine, total.engine)):
             into.errors += side.errors
             into.chars += side.chars
             into.seconds += side.seconds
             into.cpu += side.cpu
         total.pages += f.pages
         total.worse += f.worse
-    _row("all", total)
+    _row("all", total, args.engine)
     for f in families.values():
         for page_id in f.worse:
             print(f"worse: {page_id}")
 
 
-def _row(name: str, f: Family) -> None:
-    print(f"| {name} | {f.pages} | {f.chithi.cer:.2%} | {f.raw.cer:.2%} | {len(f.worse)} | "
+def _row(name: str, f: Family, engine: bool) -> None:
+    extra = f" {f.engine.cer:.2%} |" if engine else ""
+    print(f"| {name} | {f.pages} | {f.chithi.cer:.2%} | {f.raw.cer:.2%} |{extra} {len(f.worse)} | "
           f"{f.chithi.seconds / f.pages:.2f} | {f.raw.seconds / f.pages:.2f} | {f.chithi.seconds / f.raw.seconds:.2f} | "
           f"{f.chithi.cpu / max(f.raw.cpu, 1e-9):.2f} |", flush=True)
 

@@ -11,7 +11,8 @@ of the result (`verify`). tests/test_hostile.py runs the suite at small sizes; `
 the sizes of the issue (a 50 MB text, a 5-million-character line, a 120-page scan, a .docx
 whose XML unzips to 200 MB), and `--table` prints, per case: the exit code, the first line
 on stderr (or the check of the result), the wall time and the peak memory of the chithi
-process (its maximum resident set size, from wait4).
+process (its maximum resident set size, as GNU time reports it: a child forked straight
+from this script would count this script's own memory too).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unicodedata
@@ -160,14 +162,18 @@ def _invisible_text(pdf, page, lines: list[str]) -> None:
         raw.FPDFPage_InsertObject(page.raw, obj)
 
 
-def mojibake_layer_pdf(path: Path) -> tuple[Path, str]:
+def mojibake_layer_pdf(path: Path, legacy: bool = False) -> tuple[Path, str]:
     """A scanned page whose invisible text layer is its own text, UTF-8 read as Windows-1252
-    ("Káº¿ hoáº¡ch"): a layer of ordinary characters that does not read as Vietnamese."""
+    ("Káº¿ hoáº¡ch"): a layer of ordinary characters that does not read as Vietnamese. With
+    `legacy`, the layer is in TCVN3 codes instead ("KÕ ho¹ch"), which a legacy decoding reads."""
     from scripts.make_scans import page_texts, render_pages
 
     text = "\n".join(sample_text("003").splitlines()[:60])
     image, shown = render_pages(text, max_pages=1)[0], page_texts(text, max_pages=1)[0]
-    garbled = [line.encode("utf-8").decode("cp1252", "replace") for line in shown.splitlines()]
+    if legacy:
+        garbled = [to_tcvn3_bytes(line).decode("cp1252", "replace") for line in shown.splitlines()]
+    else:
+        garbled = [line.encode("utf-8").decode("cp1252", "replace") for line in shown.splitlines()]
     return _pdf_with([(595, 842, lambda pdf, page: (_image_object(pdf, page, image, (0, 0, 595, 842)),
                                                     _invisible_text(pdf, page, garbled)))], path), shown
 
@@ -310,6 +316,8 @@ def make_cases(folder: Path, *, full: bool = False, seed: int = 19) -> list[Case
     moji, shown = mojibake_layer_pdf(folder / "mojibake-layer.pdf")
     add("PDF text layer in mojibake", ["extract", "--no-model", str(moji)], {0},
         verify=has_warning("does not read as Vietnamese"))
+    tcvn3_layer, shown = mojibake_layer_pdf(folder / "tcvn3-layer.pdf", legacy=True)
+    add("PDF text layer in TCVN3", ["extract", "--no-model", str(tcvn3_layer)], {0}, verify=words_right(shown))
     add("PDF with zero pages", ["extract", str(_pdf_with([], folder / "khong-trang.pdf"))], {3}, message="no pages")
     add("PDF page 200 × 200 inches", ["extract", str(huge_page_pdf(folder / "trang-lon.pdf", 200))], {3},
         message="--max-pixels")
@@ -392,10 +400,13 @@ def run_case(case: Case, timeout: float = 900) -> Outcome:
     """Run chithi on one case; its exit code, first stderr line, check, time and peak memory
     (the child's maximum resident set size, from os.wait4)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_THREAD_LIMIT="1")
+    peak_file = tempfile.NamedTemporaryFile(prefix="chithi-peak-", delete=False)
+    peak_file.close()
+    timer = ["/usr/bin/time", "-o", peak_file.name, "-f", "%M"] if os.path.exists("/usr/bin/time") else []
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "pipeline.cli", *case.args],
+    process = subprocess.Popen([*timer, sys.executable, "-m", "pipeline.cli", *case.args],
                                stdin=subprocess.PIPE if case.stdin is not None else subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True)
     streams: dict[str, bytes] = {}
     readers = [threading.Thread(target=lambda name=name, pipe=pipe: streams.__setitem__(name, pipe.read()))
                for name, pipe in (("stdout", process.stdout), ("stderr", process.stderr))]
@@ -408,7 +419,7 @@ def run_case(case: Case, timeout: float = 900) -> Outcome:
             process.stdin.close()
         except BrokenPipeError:  # chithi stopped reading: what it said is in stderr
             pass
-    killer = threading.Timer(timeout, process.kill)
+    killer = threading.Timer(timeout, lambda: os.killpg(process.pid, 9))  # time and chithi both
     killer.start()
     _, status, usage = os.wait4(process.pid, 0)
     killer.cancel()
@@ -426,7 +437,10 @@ def run_case(case: Case, timeout: float = 900) -> Outcome:
             note = f"WRONG: {type(err).__name__}: {err}"[:200]
     elif case.message and case.message not in first:
         note = f"WRONG: expected {case.message!r} in the message"
-    return Outcome(case, code, first, note, seconds, usage.ru_maxrss / 1024)
+    peak_kb = Path(peak_file.name).read_text().strip().splitlines()[-1:] if timer else []
+    os.unlink(peak_file.name)
+    peak_mb = int(peak_kb[0]) / 1024 if peak_kb and peak_kb[0].isdigit() else usage.ru_maxrss / 1024
+    return Outcome(case, code, first, note, seconds, peak_mb)
 
 
 def print_table(outcomes: list[Outcome]) -> None:

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 HEADER_SHARE = 0.4  # the letterhead lies in this top share of the page
 COLUMN_GAP = 1.2  # a gap between words this many line heights wide …
 COLUMN_GAP_WORDS = 3.0  # … and this many times the line's usual gap separates two columns
-NEXT_LINE = 3.0  # a one-sided line this many line heights below the last belongs to the columns
+NEXT_LINE = 3.0  # a one-sided line this many line heights below the last belongs to the columns …
+OFF_CENTRE = 0.05  # … if its middle is off the page's middle by this share of the page width (a title is not)
 
 
 def words(tsv: str) -> list[dict[str, str]]:
@@ -106,13 +107,14 @@ def _lines(found: list[dict[str, str]]) -> list[Line]:
     return lines
 
 
-def text_from_words(found: list[dict[str, str]], page_height: int | None = None) -> str:
-    """The page's text: lines, blocks separated by a blank line, letterhead columns apart."""
+def text_from_words(found: list[dict[str, str]], page_height: int | None = None, page_width: int | None = None) -> str:
+    """The page's text: lines, blocks separated by a blank line, letterhead columns apart
+    (when the page's size is given)."""
     blocks: list[list[str]] = []
     lines = _lines(found)
     index, last_block = 0, None
     while index < len(lines):
-        run = _column_run(lines, index, page_height)
+        run = _column_run(lines, index, page_height, page_width)
         if run:
             left, right, count = run
             blocks.append([line.text() for line in left])
@@ -129,14 +131,16 @@ def text_from_words(found: list[dict[str, str]], page_height: int | None = None)
     return "\n\n".join("\n".join(block) for block in blocks if block)
 
 
-def _column_run(lines: list[Line], start: int, page_height: int | None) -> tuple[list[Line], list[Line], int] | None:
+def _column_run(lines: list[Line], start: int, page_height: int | None,
+                page_width: int | None) -> tuple[list[Line], list[Line], int] | None:
     """Lines from `start` that share a gutter (the letterhead's columns): their left parts,
     their right parts, and how many lines they were; None unless there are two or more."""
     limit = HEADER_SHARE * page_height if page_height else None
     first = lines[start]
     gutter = first.gutter() if limit is not None and first.top < limit else None
-    if gutter is None or limit is None:
+    if gutter is None or limit is None or not page_width:
         return None
+    middle, off = page_width / 2, OFF_CENTRE * page_width
     low, high = gutter
     left, right = [first.split(gutter)[0]], [first.split(gutter)[1]]
     count, previous = 1, first
@@ -149,10 +153,22 @@ def _column_run(lines: list[Line], start: int, page_height: int | None) -> tuple
             a, b = line.split((low, high))
             left.append(a)
             right.append(b)
-        elif other is None and (line.right <= low or line.left >= high) \
-                and line.top - previous.bottom <= NEXT_LINE * previous.height:
-            (left if line.right <= low else right).append(line)
+        elif other is None and _side(line, low, high, middle, off) and \
+                line.top - previous.bottom <= NEXT_LINE * previous.height:
+            (left if _side(line, low, high, middle, off) == "left" else right).append(line)
         else:
             break
         count, previous = offset, line
     return (left, right, count) if count >= 2 else None
+
+
+def _side(line: Line, low: int, high: int, middle: float, off: float) -> str | None:
+    """The column a one-sided line belongs to: it starts left of the gutter, ends before the
+    right column starts and its middle is left of the page's (or the mirror image); None
+    when it spans both columns or sits in the middle of the page (a title)."""
+    centre = (line.left + line.right) / 2
+    if line.left < low and line.right <= high and centre < middle - off:
+        return "left"
+    if line.left >= low and line.right > high and centre > middle + off:
+        return "right"
+    return None

@@ -201,7 +201,7 @@ def ocr_page(page: PageImage) -> OcrResult:
     tesseract_ready()
     image, signals, steps = prepare(page)
     found = recognise(image, effective_dpi(page.dpi))
-    return OcrResult(text=text_from_words(found, len(image)), confidence=mean_confidence(found),
+    return OcrResult(text=text_from_words(found, *image.shape), confidence=mean_confidence(found),
                      noise=signals.grain, skew=signals.skew, signals=signals.rounded(), steps=steps)
 
 
