@@ -10,8 +10,8 @@ other jobs falls on both; the time ratio is chithi's wall time over raw Tesserac
 same pages (CPU seconds, this process and its children, are given beside). CER: Levenshtein
 distance over the reference length, on whitespace-collapsed NFC text, summed over pages;
 "worse" counts pages where chithi's CER is more than 0.5 points above raw Tesseract's.
-`--engine` adds the CER of the Tesseract chithi runs (tesserocr's build, 5.5) on the page
-as it is, which tells the engine's share from the clean-up's and the layout's (untimed).
+`--engine` adds the CER of the Tesseract chithi runs in-process (tesserocr) on the page as
+it is, which tells the engine's share from the clean-up's and the layout's (untimed).
 """
 
 from __future__ import annotations
@@ -147,7 +147,10 @@ def main() -> None:
                       f"  {'+'.join(STEPS[path.name]) or '-'}", flush=True)
             path.unlink()
     print(f"\nsplit {args.split}: {', '.join(SPLIT[args.split])}\n")
-    engine = " Tesseract 5.5 as is |" if args.engine else ""
+    import tesserocr
+
+    version = tesserocr.tesseract_version().split()[1]
+    engine = f" in-process Tesseract {version} as is |" if args.engine else ""
     print(f"| family | pages | chithi CER | tesseract CER |{engine} worse pages | chithi s/page | tesseract s/page "
           "| time ratio | CPU ratio |")
     print("|---|---:|---:|---:|" + ("---:|" if args.engine else "") + "---:|---:|---:|---:|---:|")

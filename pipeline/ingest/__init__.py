@@ -119,7 +119,7 @@ def _ocr(path: Path, images: Iterable[PageImage], total: int, progress: bool) ->
 
     try:
         return ocr_pages(images, progress=progress, label=f"OCR {path.name}", total=total)
-    except (pytesseract.TesseractError, cv2.error) as err:
+    except (pytesseract.TesseractError, cv2.error, RuntimeError) as err:  # tesserocr raises RuntimeError
         raise UnreadableFile(str(path), f"OCR failed ({type(err).__name__}: {err})") from None
 
 

@@ -15,8 +15,9 @@ copy) and each in units a reader can picture:
 
 and the resolution comes with the page. `plan` turns them into steps, those the dev split
 of the scan set (scripts/scan_set.py) showed to help and no others. Mean CER of the six dev
-pages per family, Tesseract 5.5 on the page as it is → with the step (before the column
-layout of `pipeline.ingest.layout`, which takes about 1.5 points off every family):
+pages per family, the page as it is → with the step (read by tesserocr's bundled Tesseract
+5.5 at the time, before the column layout of `pipeline.ingest.layout`, which takes about
+1.5 points off every family):
 
 - `flatten`: divide by the paper's own grey (a closing of a reduced copy), when the paper is
   uneven: banding 4.49 % → 2.49 %, stains 2.42 % → 2.22 %; on every other family it changed
@@ -24,10 +25,11 @@ layout of `pipeline.ingest.layout`, which takes about 1.5 points off every famil
 - `despeckle`: remove small blots with no letter within reach, when there are many: specks
   11.67 % → 3.05 % (a 3×3 median filter only reaches 7.00 %, a 5×5 one 4.52 % and costs
   clean pages 1.9 points);
-- `denoise`: contrast stretch, median filter, binarisation, for grain. Without it the
-  heavy test scans (scripts/make_scans.py) read as nothing; on the grain family it changed
-  nothing (2.31 % → 2.48 % with a 3×3 median), so between NOISY and VERY_NOISY it is tried
-  on a strip first (`pipeline.ingest.ocr`);
+- `denoise`: contrast stretch, median filter, binarisation, for heavy grain. Without it the
+  heavy test scans (scripts/make_scans.py, grain 125) read as nothing and the medium ones
+  (94) lose 2–6 % of their characters; on the grain family (50–66) it changed nothing
+  (2.31 % → 2.48 % with a 3×3 median), so it is left out below NOISY and tried on a strip
+  first between NOISY and VERY_NOISY (`pipeline.ingest.ocr`);
 - `enlarge` below 120 dpi; a 150-dpi page reads as well at its own size (1.84 % raw, 1.98 %
   enlarged to 300 dpi) in half the time;
 - `deskew` from 1°.
@@ -45,8 +47,8 @@ import numpy as np
 
 TARGET_DPI = 300
 LOW_DPI = 120  # enlarged below this
-NOISY = 20.0  # grain above which denoising is considered …
-VERY_NOISY = 80.0  # … and above which it is done without a trial
+NOISY = 70.0  # grain from which denoising is tried on a strip (the grain family, 50–66, reads as well without) …
+VERY_NOISY = 90.0  # … and from which it is done without a trial (make_scans' medium scans: 94, heavy: 125)
 UNEVEN = 20.0  # grey levels of spread of the paper above which it is flattened
 SPECKS = 250.0  # isolated blots per megapixel above which they are removed …
 MANY_SPECKS = 800.0  # … without a trial above this

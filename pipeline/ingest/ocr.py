@@ -95,11 +95,32 @@ def _api() -> Iterator[Any]:
     try:
         api = _idle_apis.get_nowait()
     except queue.Empty:
+        _quiet_leptonica(tesserocr.__file__)
         api = tesserocr.PyTessBaseAPI(path=tessdata() or "", lang=LANG)
     try:
         yield api
     finally:
         _idle_apis.put(api)
+
+
+@cache
+def _quiet_leptonica(module: str) -> None:
+    """Silence Leptonica's messages ("Error in pixScanForForeground: invalid box" on a page
+    with nothing to find): they would land on stderr between chithi's own lines. Best effort:
+    the library tesserocr loaded is found beside it (a wheel) or by name."""
+    import ctypes
+    import ctypes.util
+    import glob
+
+    beside = glob.glob(os.path.join(os.path.dirname(module), "tesserocr.libs", "libleptonica*.so*"))
+    for name in beside + [ctypes.util.find_library("leptonica") or "", ctypes.util.find_library("lept") or ""]:
+        if not name:
+            continue
+        try:
+            ctypes.CDLL(name).setMsgSeverity(6)  # L_SEVERITY_NONE
+            return
+        except (OSError, AttributeError):
+            continue
 
 
 _TSV_HEADER = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
