@@ -3,8 +3,8 @@ encodings and characters, unwritable outputs. Each case gets a one-line error na
 file (with the exit code of `cli.EXIT_CODES`) or a correct result, in bounded time.
 
 The inputs are made by scripts/make_hostile_inputs.py in tmp_path at small sizes; the full
-sizes (a 50 MB text, a 120-page scan, a 200 MB XML bomb) are measured by that script
-(`--table --full`), not here.
+sizes (a 50 MB text, a 120-page scan, a 200 MB XML bomb) are measured by
+scripts/hostile_table.py (`--full`), not here.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pipeline.ingest.limits import TooLarge
 from pipeline.ingest.ocr import ocr_pages
 from pipeline.ingest.pages import PageImage
 from pipeline.repair import repair
+from scripts.hostile_table import run_case
 from scripts.make_hostile_inputs import (
     ENGLISH_LINES,
     docx_bomb,
@@ -28,7 +29,6 @@ from scripts.make_hostile_inputs import (
     huge_png,
     make_cases,
     mojibake_layer_pdf,
-    run_case,
     sample_text,
     to_tcvn3_bytes,
 )
