@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import typer
 
 from . import __version__
+from .ingest.limits import DEFAULT_LIMITS
+
+if TYPE_CHECKING:
+    from .ingest.limits import Limits
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_INPUT, EXIT_OUTPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 70, 130
 EXIT_CODES = {
@@ -66,17 +70,60 @@ def fail(message: str, code: int = EXIT_USAGE) -> None:
     raise typer.Exit(code)
 
 
+# Limits on one input (pipeline.ingest.limits), the same options on every command that reads files.
+_MAX_FILE_MB = typer.Option(DEFAULT_LIMITS.max_file_mb, "--max-file-mb", help="Refuse larger files (MB).")
+_MAX_TEXT_MB = typer.Option(DEFAULT_LIMITS.max_text_mb, "--max-text-mb",
+                            help="Refuse inputs whose text is larger (MB of UTF-8); time and memory grow with it.")
+_MAX_PAGES = typer.Option(DEFAULT_LIMITS.max_pages, "--max-pages", help="Refuse PDFs (and TIFFs) with more pages.")
+_MAX_PIXELS = typer.Option(DEFAULT_LIMITS.max_pixels, "--max-pixels",
+                           help="Refuse images, and PDF pages to OCR, with more pixels (at 300 dpi for a page).")
+_MAX_UNZIPPED_MB = typer.Option(DEFAULT_LIMITS.max_unzipped_mb, "--max-unzipped-mb",
+                                help="Refuse .docx files whose XML unzips to more (MB).")
+
+
+def _limits(max_file_mb: float, max_text_mb: float, max_pages: int, max_pixels: int, max_unzipped_mb: float) -> Limits:
+    from .ingest.limits import Limits
+
+    values = {"--max-file-mb": max_file_mb, "--max-text-mb": max_text_mb, "--max-pages": max_pages,
+              "--max-pixels": max_pixels, "--max-unzipped-mb": max_unzipped_mb}
+    for option, value in values.items():
+        if value <= 0:
+            fail(f"{option} must be positive, not {value}")
+    return Limits(max_file_mb=max_file_mb, max_text_mb=max_text_mb, max_pages=max_pages, max_pixels=max_pixels,
+                  max_unzipped_mb=max_unzipped_mb)
+
+
+def _check_output(path: Path | None, inputs: Sequence[str] = ()) -> bool:
+    """Fail now, before any work, when `path` cannot be written (exit 4) or is one of the
+    inputs (exit 2). Makes its folder; returns whether the file exists already."""
+    if path is None:
+        return True
+    if path.is_dir():
+        fail(f"{path}: is a folder; -o takes the name of a file", EXIT_OUTPUT)
+    for name in inputs:
+        if name != "-" and Path(name).exists() and path.exists() and path.resolve() == Path(name).resolve():
+            fail(f"{path}: is also an input; writing the output there would overwrite it")
+    existed = path.exists()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8"):  # can it be written? (nothing is truncated yet)
+            pass
+    except OSError as err:
+        fail(f"{path}: cannot write the output ({err.strerror or err})", EXIT_OUTPUT)
+    return existed
+
+
 @contextmanager
 def _output(path: Path | None) -> Iterator[IO[str]]:
-    """Standard output, or the file `path` (its folder made); an unwritable place is one line, exit 4."""
+    """Standard output, or the file `path` (checked writable by `_check_output` first)."""
     if path is None:
         yield sys.stdout
         return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         handle = path.open("w", encoding="utf-8")
     except OSError as err:
         fail(f"{path}: cannot write the output ({err.strerror or err})", EXIT_OUTPUT)
+        raise  # not reached: fail() exits
     with handle:
         yield handle
 
@@ -89,10 +136,16 @@ def _figures_text(name: str, index: int, count: int, record) -> str:
     return f"{title}\n" + (figures_table(rows) if rows else "no targets or achieved results\n") + "\n"
 
 
-def _read_stdin() -> str:
+def _read_stdin(limits: Limits = DEFAULT_LIMITS) -> str:
+    from .ingest.limits import MB, check_text, megabytes, over
     from .ingest.plaintext import decode_text
 
-    text, _ = decode_text(sys.stdin.buffer.read(), "<stdin>")
+    data = sys.stdin.buffer.read(int(limits.max_file_mb * MB) + 1)
+    if len(data) > limits.max_file_mb * MB:
+        raise over("<stdin>", "standard input", f"over {megabytes(limits.max_file_mb * MB)}",
+                   megabytes(limits.max_file_mb * MB), "--max-file-mb")
+    text, _ = decode_text(data, "<stdin>")
+    check_text("<stdin>", text, limits)
     return text
 
 
@@ -105,23 +158,31 @@ def extract(
     pretty: bool = typer.Option(False, "--pretty", help="Indented JSON (one object per document, not JSONL)."),
     figures: bool = typer.Option(False, "--figures",
                                  help="Instead of JSON, a table of planned targets beside achieved results."),
+    max_file_mb: float = _MAX_FILE_MB,
+    max_text_mb: float = _MAX_TEXT_MB,
+    max_pages: int = _MAX_PAGES,
+    max_pixels: int = _MAX_PIXELS,
+    max_unzipped_mb: float = _MAX_UNZIPPED_MB,
 ) -> None:
     """Extract one JSON object per document (JSON Lines) from each file."""
-    from .errors import ChithiError
+    from .errors import ChithiError, display_path
     from .runner import extract as run_extract
 
+    limits = _limits(max_file_mb, max_text_mb, max_pages, max_pixels, max_unzipped_mb)
+    _check_output(output, files)
     failures = 0
     with _output(output) as out:
         for name in files:
             try:
-                source = _read_stdin() if name == "-" else Path(name)
-                records = run_extract(source, repair=not no_repair, model=not no_model, progress=sys.stderr.isatty())
+                source = _read_stdin(limits) if name == "-" else Path(name)
+                records = run_extract(source, repair=not no_repair, model=not no_model, progress=sys.stderr.isatty(),
+                                      limits=limits)
             except ChithiError as err:
                 log.error(str(err))
                 failures += 1
                 continue
             except Exception as err:  # a bug must still name the file, not dump a traceback
-                log.error(f"{name}: internal error ({type(err).__name__}: {err})")
+                log.error(f"{display_path(name)}: internal error ({type(err).__name__}: {err})")
                 log.debug("traceback", exc_info=True)
                 failures += 1
                 continue
@@ -139,19 +200,28 @@ def extract(
 def repair(
     file: str = typer.Argument(..., help="A file, or - for standard input."),
     report: bool = typer.Option(False, "--report", help="List each repair on stderr (original → replacement)."),
+    max_file_mb: float = _MAX_FILE_MB,
+    max_text_mb: float = _MAX_TEXT_MB,
+    max_pages: int = _MAX_PAGES,
+    max_pixels: int = _MAX_PIXELS,
+    max_unzipped_mb: float = _MAX_UNZIPPED_MB,
 ) -> None:
     """Print the repaired text of a file (or of standard input)."""
-    from .errors import ChithiError
+    from .errors import ChithiError, display_path
     from .ingest import ingest_path
     from .repair import repair as run_repair
 
+    limits = _limits(max_file_mb, max_text_mb, max_pages, max_pixels, max_unzipped_mb)
     try:
-        ingested = None if file == "-" else ingest_path(Path(file))
-        text = _read_stdin() if ingested is None else ingested.text
+        ingested = None if file == "-" else ingest_path(Path(file), progress=sys.stderr.isatty(), limits=limits)
+        text = _read_stdin(limits) if ingested is None else ingested.text
+        ocred = ingested is not None and any(page.method == "ocr" for page in ingested.pages)
+        fixed = run_repair(text, vie_ocr=ocred)
     except ChithiError as err:
         fail(str(err), EXIT_INPUT)
-    ocred = ingested is not None and any(page.method == "ocr" for page in ingested.pages)
-    fixed = run_repair(text, vie_ocr=ocred)
+    except Exception as err:  # a bug must still name the file, not dump a traceback
+        log.debug("traceback", exc_info=True)
+        fail(f"{display_path(file)}: internal error while repairing ({type(err).__name__}: {err})", EXIT_INTERNAL)
     sys.stdout.write(fixed.text)
     if not fixed.text.endswith("\n"):
         sys.stdout.write("\n")
@@ -193,26 +263,35 @@ def compare(
     output: Path | None = typer.Option(None, "-o", "--output"),
     score_non_plans: bool = typer.Option(False, "--score-non-plans",
                                          help="Score a document that is not a plan for the reference (flagged, not scored by default)."),
+    max_file_mb: float = _MAX_FILE_MB,
+    max_text_mb: float = _MAX_TEXT_MB,
+    max_pages: int = _MAX_PAGES,
+    max_pixels: int = _MAX_PIXELS,
+    max_unzipped_mb: float = _MAX_UNZIPPED_MB,
 ) -> None:
     """Compare a local plan with Directive 20-CT/TW (or with the plan it implements).
 
     The report says first whether the document is a plan for the reference at all (a Thông tư
     or a cover letter is flagged and not scored), then the scan quality of its text."""
     from .compare import render
-    from .errors import ChithiError
+    from .errors import ChithiError, display_path
     from .runner import compare as run_compare
 
     if fmt not in {"json", "md", "html"}:
         fail(f"--format must be json, md or html, not {fmt!r}")
+    limits = _limits(max_file_mb, max_text_mb, max_pages, max_pixels, max_unzipped_mb)
+    existed = _check_output(output, [file, against])
     try:
-        plan = _read_stdin() if file == "-" else Path(file)
-        result = run_compare(plan, against=against, force=score_non_plans)
+        plan = _read_stdin(limits) if file == "-" else Path(file)
+        result = run_compare(plan, against=against, force=score_non_plans, limits=limits)
         report = render(result, fmt)
-    except ChithiError as err:
-        fail(str(err), EXIT_INPUT)
-    except Exception as err:  # a bug must still name the file, not dump a traceback
-        log.debug("traceback", exc_info=True)
-        fail(f"{file}: internal error while comparing ({type(err).__name__}: {err})", EXIT_INTERNAL)
+    except Exception as err:
+        if output is not None and not existed:
+            output.unlink(missing_ok=True)  # made empty by the check: leave nothing behind
+        if isinstance(err, ChithiError):
+            fail(str(err), EXIT_INPUT)
+        log.debug("traceback", exc_info=True)  # a bug must still name the file, not dump a traceback
+        fail(f"{display_path(file)}: internal error while comparing ({type(err).__name__}: {err})", EXIT_INTERNAL)
     with _output(output) as out:
         out.write(report)
     if result.relevance is not None and not result.relevance.scored:

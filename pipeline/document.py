@@ -100,11 +100,29 @@ class Document:
         path: list[Section] = []
         level = self.record.sections
         while True:
-            inside = next((s for s in level if s.start <= offset < s.end), None)
+            inside = self._section_at(level, offset)
             if inside is None:
                 return path
             path.append(inside)
             level = inside.children
+
+    def _section_at(self, level: list[Section], offset: int) -> Section | None:
+        """The first section of `level` holding `offset`: by bisection when the sections of
+        the level follow one another without overlapping (as the `sections` stage makes
+        them), so that a long document's many sections are not all read for every offset."""
+        index = self._section_index.get(id(level))
+        if index is None or index[0] is not level:
+            disjoint = all(a.end <= b.start for a, b in zip(level, level[1:]))
+            index = self._section_index[id(level)] = (level, [s.start for s in level] if disjoint else None)
+        starts = index[1]
+        if starts is None:
+            return next((s for s in level if s.start <= offset < s.end), None)
+        at = bisect.bisect_right(starts, offset) - 1
+        return level[at] if at >= 0 and offset < level[at].end else None
+
+    @cached_property
+    def _section_index(self) -> dict[int, tuple[list[Section], list[int] | None]]:
+        return {}
 
     def section_id_at(self, offset: int) -> str | None:
         """Id of the innermost section holding `offset`."""

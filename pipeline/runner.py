@@ -31,7 +31,7 @@ from .text.match import overlap_test
 
 if TYPE_CHECKING:
     from .compare.reference import ReferenceDocument
-    from .ingest import Ingested
+    from .ingest import Ingested, Limits
 
 # (stage name, module that registers it), in run order.
 DOCUMENT_STAGES: tuple[tuple[str, str], ...] = (
@@ -77,20 +77,21 @@ def _looks_like_path(value: str) -> bool:
 
 
 def extract(source: str | os.PathLike[str], *, repair: bool = True, model: bool = True,
-            progress: bool = False) -> list[DocumentRecord]:
+            progress: bool = False, limits: Limits | None = None) -> list[DocumentRecord]:
     """Run the whole pipeline on a file path or on text; one record per document found.
 
     `repair=False` only normalises the text (no diacritic restoration, no OCR-garble repair);
     `model=False` leaves out the NER model (rules only). A file holding several documents
     (a cover letter and the plan it forwards) gives several records, each with its own
-    metadata and offsets into its own `text`.
+    metadata and offsets into its own `text`. `limits`: what one input may cost
+    (`pipeline.ingest.Limits`; the defaults when None).
     """
     from .ingest import ingest_path, ingest_text
 
     if isinstance(source, os.PathLike) or _looks_like_path(source):
-        ingested = ingest_path(Path(source), progress=progress)
+        ingested = ingest_path(Path(source), progress=progress, limits=limits)
     else:
-        ingested = ingest_text(source)
+        ingested = ingest_text(source, limits=limits)
     return process(ingested, repair=repair, model=model)
 
 
@@ -110,14 +111,15 @@ def process(ingested: Ingested, *, repair: bool = True, model: bool = True,
     """The stages after ingestion, shared by `extract` and the batch workers (`stages`: see
     `run_stages`)."""
     from .repair import repair as repair_text
-    from .repair.normalize import normalize
+    from .repair.normalize import normalize_recorded, removal_repairs
     from .structure.split import split_documents
 
     if repair:  # pages read by Tesseract `vie` also get the Vietnamese-OCR post-correction
         fixed = repair_text(ingested.text, vie_ocr=any(page.method == "ocr" for page in ingested.pages))
         text, repairs, legacy = fixed.text, fixed.repairs, fixed.legacy_encoding
     else:
-        text, repairs, legacy = normalize(ingested.text), [], None
+        text, removed = normalize_recorded(ingested.text)
+        repairs, legacy = removal_repairs(removed, []), None
     if not text.strip():
         raise ChithiError(ingested.path, "no text could be read from the file (empty or blank pages)")
 
@@ -191,22 +193,23 @@ def _flag_repaired(record: DocumentRecord) -> None:
 
 # ----------------------------------------------------------------------------- compare
 def compare(plan: str | os.PathLike[str] | DocumentRecord, against: str = "directive-20", *,
-            repair: bool = True, force: bool = False) -> Comparison:
+            repair: bool = True, force: bool = False, limits: Limits | None = None) -> Comparison:
     """Compare a plan (a path, a text or a DocumentRecord) with a reference: the id of one
     shipped with chithi ("directive-20"), a reference JSON file, or another plan's file
     (a provincial plan that a district plan implements). A document that is not a plan for
     the reference (a Thông tư, a cover letter) is flagged and not scored unless `force`."""
     from .compare import compare_record
 
-    record = plan if isinstance(plan, DocumentRecord) else load_plan(plan, repair=repair)
+    record = plan if isinstance(plan, DocumentRecord) else load_plan(plan, repair=repair, limits=limits)
     return compare_record(record, reference_for(str(against)), against=str(against), force=force)
 
 
-def load_plan(source: str | os.PathLike[str], *, repair: bool = True, role: str = "plan") -> DocumentRecord:
+def load_plan(source: str | os.PathLike[str], *, repair: bool = True, role: str = "plan",
+              limits: Limits | None = None) -> DocumentRecord:
     """The plan of a file or a text (a cover letter before it is skipped)."""
     from .compare import main_record
 
-    records = extract(source, repair=repair)
+    records = extract(source, repair=repair, limits=limits)
     if not records:
         raise ChithiError(str(source), f"no document found in the {role}", "compare")
     return main_record(records)

@@ -9,6 +9,9 @@ command -v tesseract >/dev/null || need+=(tesseract-ocr)
 [ -e /usr/share/tesseract-ocr/5/tessdata/vie.traineddata ] || ls /usr/share/tesseract-ocr/*/tessdata/vie.traineddata >/dev/null 2>&1 || need+=(tesseract-ocr-vie)
 ls /usr/share/tesseract-ocr/*/tessdata/eng.traineddata >/dev/null 2>&1 || need+=(tesseract-ocr-eng)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
+# Headers of the system's Tesseract and Leptonica: tesserocr is built against them, so that
+# chithi runs the very Tesseract that `tesseract -l vie` is (its wheels bundle another version).
+pkg-config --exists tesseract lept 2>/dev/null || need+=(libtesseract-dev libleptonica-dev pkg-config g++)
 # Fonts that the scan-rendering tests and scripts typeset Vietnamese with.
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 [ -e /usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf ] || need+=(fonts-liberation)
@@ -33,7 +36,7 @@ fi
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[dev]"
+PIP_NO_BINARY=tesserocr .venv/bin/python -m pip install -q -e ".[dev]"
 # The repair stage's inner loops are compiled by numba on first use and cached on disk
 # (pipeline/repair/__pycache__); doing it here spares the first garbled document about 20 s.
 echo "chithi setup: compiling the repair kernels (once, about 20 s)"

@@ -16,6 +16,7 @@ come from the `agencies` stage's mentions, so the names are its canonical names.
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import cache
 
@@ -58,7 +59,8 @@ def deadlines(doc: Document) -> None:
 def find_deadlines(text: str, agencies: list[Agency]) -> list[Deadline]:
     """Dated deadlines and undated schedules of `text`, with the bodies of `agencies` that
     owe them and receive them."""
-    mentions = sorted((m.start, m.end, a.name) for a in agencies for m in a.mentions)
+    mentions = _Mentions(sorted((m.start, m.end, a.name) for a in agencies for m in a.mentions))
+    blocks = _Blocks(text)
     found: list[Deadline] = []
     for s_start, s_end in _spans(text, _SENTENCE_BREAK, 0, len(text)):
         in_sentence = []
@@ -67,7 +69,7 @@ def find_deadlines(text: str, agencies: list[Agency]) -> list[Deadline]:
         if not in_sentence:
             in_sentence = _periodic(text, s_start, s_end)
         for deadline in in_sentence:
-            _attach_bodies(text, deadline, mentions)
+            _attach_bodies(text, deadline, mentions, blocks)
         found.extend(in_sentence)
     return found
 
@@ -155,43 +157,129 @@ def _what(text: str, start: int, end: int) -> str | None:
 
 
 # ----------------------------------------------------------------- who and to whom
-def _attach_bodies(text: str, deadline: Deadline, mentions: list[tuple[int, int, str]]) -> None:
-    block = _block_start(text, deadline.start)
-    before = [m for m in mentions if block <= m[0] < deadline.end]
-    receivers = _receivers(text, before)
+Mention = tuple[int, int, str]
+
+
+class _Mentions:
+    """Mentions (start, end, name) sorted by start; `between` slices them by bisection."""
+
+    def __init__(self, mentions: list[Mention]) -> None:
+        self.items = mentions
+        self.starts = [m[0] for m in mentions]
+
+    def before(self, offset: int) -> int:
+        """How many mentions start before `offset`."""
+        return bisect.bisect_left(self.starts, offset)
+
+    def between(self, start: int, end: int) -> list[Mention]:
+        """The mentions with start <= m.start < end, in order."""
+        return self.items[self.before(start):self.before(end)]
+
+
+class _Blocks:
+    """Where the block (item or paragraph) holding an offset starts: the end of the last
+    `_BLOCK_START` break before it, found by bisection among the text's breaks."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.breaks = [m.span() for m in _BLOCK_START.finditer(text)]
+        self.ends = [end for _, end in self.breaks]
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self.chains: dict[int, _Chain] = {}
+
+    def chain(self, block: int, mentions: _Mentions) -> _Chain:
+        """The receivers chain of the block starting at `block` (one per block, kept)."""
+        if block not in self.chains:
+            self.chains[block] = _Chain(self.text, mentions, mentions.before(block))
+        return self.chains[block]
+
+    def start(self, offset: int) -> int:
+        """The end of the last break in text[:offset] (0 if none), as a search of
+        text[:offset] alone finds it: a break whose look-ahead reaches `offset` does not count."""
+        index = bisect.bisect_right(self.ends, offset)
+        if index < len(self.breaks) and self.breaks[index][0] < offset:  # a break running past `offset`
+            last = None  # may match, shorter, in text[:offset]: search from where it starts
+            for m in _BLOCK_START.finditer(self.text, self.breaks[index][0], offset):
+                last = m.end()
+            if last is not None:
+                return last
+        while index:
+            index -= 1
+            start, end = self.breaks[index]
+            found = _BLOCK_START.match(self.text, start, offset)
+            if found and found.end() == end:
+                return end
+        return 0
+
+    def line_start(self, offset: int) -> int:
+        """`text.rfind("\\n", 0, offset) + 1`."""
+        index = bisect.bisect_left(self.newlines, offset)
+        return self.newlines[index - 1] + 1 if index else 0
+
+
+def _attach_bodies(text: str, deadline: Deadline, mentions: _Mentions, blocks: _Blocks) -> None:
+    block = blocks.start(deadline.start)
+    chain = blocks.chain(block, mentions)
+    before = mentions.before(deadline.end)
+    receivers = chain.receivers(before)
     if not receivers:  # "(báo cáo 06 tháng trước ngày …)" inherits "báo cáo UBND tỉnh" before it
-        receivers = _receivers(text, [m for m in mentions if block <= m[0] < deadline.end + 200])
-    deadline.report_to = ", ".join(dict.fromkeys(name for _, _, name in receivers)) or None
-    doers = [m for m in before if m not in receivers]
-    if not doers:
-        doers = _heading_bodies(text, block, mentions)
-    deadline.agency = doers[0][2] if doers else None
+        receivers = chain.receivers(mentions.before(deadline.end + 200))
+    deadline.report_to = ", ".join(receivers) or None
+    doer = chain.first_doer(before)  # receivers found further on lie after `before`
+    deadline.agency = doer[2] if doer else _first_name(_heading_bodies(block, mentions, blocks))
 
 
-def _receivers(text: str, mentions: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Mentions right after 'báo cáo (về/cho)', and those chained to them by ',' or 'và'."""
-    chained, previous_end = [], None
-    for mention in mentions:
-        lead = lower(text[max(0, mention[0] - 16):mention[0]]).rstrip()
-        if any(lead.endswith(phrase) for phrase in _cues()["report_to"]):
-            chained.append(mention)
-            previous_end = mention[1]
-        elif previous_end is not None and re.fullmatch(r"\s*(?:,|và)\s*", text[previous_end:mention[0]]):
-            chained.append(mention)
-            previous_end = mention[1]
-        else:
-            previous_end = None
-    return chained
+def _first_name(found: list[Mention]) -> str | None:
+    return found[0][2] if found else None
 
 
-def _block_start(text: str, offset: int) -> int:
-    start = 0
-    for m in _BLOCK_START.finditer(text, 0, offset):
-        start = m.end()
-    return start
+def _reports_to(text: str, mention: Mention, previous_end: int | None) -> bool:
+    """Whether `mention` comes right after 'báo cáo (về/cho)', or is chained by ',' or 'và'
+    to a mention that does (`previous_end`: where that one ends)."""
+    lead = lower(text[max(0, mention[0] - 16):mention[0]]).rstrip()
+    if any(lead.endswith(phrase) for phrase in _cues()["report_to"]):
+        return True
+    return previous_end is not None and re.fullmatch(r"\s*(?:,|và)\s*", text[previous_end:mention[0]]) is not None
 
 
-def _heading_bodies(text: str, block: int, mentions: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+class _Chain:
+    """The mentions of one block from its start on, each marked as a body reported to or not
+    (`_reports_to`, read left to right from the block's start). The marks of the first k
+    mentions do not depend on the ones after, so every deadline of the block shares them."""
+
+    def __init__(self, text: str, mentions: _Mentions, first: int) -> None:
+        self.text, self.mentions, self.first = text, mentions, first
+        self.done = first  # mentions[first:done] are marked
+        self.previous_end: int | None = None
+        self.names: list[tuple[int, str]] = []  # (index, name) of each distinct receiver, first time seen
+        self.seen: set[str] = set()
+        self.doer: int | None = None  # index of the first mention that is not a receiver
+
+    def _mark(self, until: int) -> None:
+        while self.done < until:
+            mention = self.mentions.items[self.done]
+            if _reports_to(self.text, mention, self.previous_end):
+                self.previous_end = mention[1]
+                if mention[2] not in self.seen:
+                    self.seen.add(mention[2])
+                    self.names.append((self.done, mention[2]))
+            else:
+                self.previous_end = None
+                if self.doer is None:
+                    self.doer = self.done
+            self.done += 1
+
+    def receivers(self, until: int) -> list[str]:
+        """Distinct names of the receivers among mentions[first:until], in order."""
+        self._mark(until)
+        return [name for index, name in self.names if index < until]
+
+    def first_doer(self, until: int) -> Mention | None:
+        self._mark(until)
+        return self.mentions.items[self.doer] if self.doer is not None and self.doer < until else None
+
+
+def _heading_bodies(block: int, mentions: _Mentions, blocks: _Blocks) -> list[Mention]:
     """Bodies named on the heading line of the enclosing item ('1. Sở Tài chính')."""
-    line_start = text.rfind("\n", 0, max(0, block - 1)) + 1
-    return [m for m in mentions if line_start <= m[0] < block]
+    line_start = blocks.line_start(max(0, block - 1))
+    return mentions.between(line_start, block)

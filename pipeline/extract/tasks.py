@@ -10,12 +10,12 @@ under ("1. Sở Tư pháp:" → lead of items a), b)…). Its deadline is the fi
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator, Sequence
 
 from ..document import Document
 from ..registry import stage
 from ..schema import Section, Task
-from .agencies import Found
 
 GOLD_KEY: tuple[str, ...] = ("id", "lead")
 TASK_ROLES = {"tasks", "organisation"}
@@ -47,10 +47,26 @@ def _own_text_end(section: Section) -> int:
     return section.children[0].start if section.children else section.end
 
 
-def _names(mentions: Sequence[Found], start: int, end: int, role: str) -> list[str]:
+class _ByStart:
+    """Items with a `start`, looked up by bisection when they come in order of start (as the
+    agency mentions and the deadlines do), else by reading them all."""
+
+    def __init__(self, items: Sequence) -> None:
+        self.items = items
+        self.starts = [item.start for item in items]
+        self.ordered = all(a <= b for a, b in zip(self.starts, self.starts[1:]))
+
+    def between(self, start: int, end: int) -> Sequence:
+        """The items with start <= item.start < end, in their order."""
+        if not self.ordered:
+            return [item for item in self.items if start <= item.start < end]
+        return self.items[bisect.bisect_left(self.starts, start):bisect.bisect_left(self.starts, end)]
+
+
+def _names(mentions: _ByStart, start: int, end: int, role: str) -> list[str]:
     names = []
-    for m in mentions:
-        if start <= m.start < end and role in m.roles and m.name not in names:
+    for m in mentions.between(start, end):
+        if role in m.roles and m.name not in names:
             names.append(m.name)
     return names
 
@@ -63,7 +79,9 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def build_task(doc: Document, item: Section, ancestors: tuple[Section, ...], mentions: Sequence[Found]) -> Task:
+def build_task(doc: Document, item: Section, ancestors: tuple[Section, ...], mentions: _ByStart,
+               deadlines: _ByStart) -> Task:
+    """The task of one item; `mentions` (agency mentions) and `deadlines` are the document's."""
     record = doc.record
     start, end = _trimmed(record.text, item.start, item.end)
     lead = _names(mentions, start, end, "lead")
@@ -76,7 +94,7 @@ def build_task(doc: Document, item: Section, ancestors: tuple[Section, ...], men
             lead = inherited
         cooperating += [n for n in _names(mentions, parent.start, own_end, "cooperate") if n not in cooperating]
     lead_set = set(lead)
-    deadline = next((d for d in record.deadlines if start <= d.start < end), None)
+    deadline = next(iter(deadlines.between(start, end)), None)
     return Task(
         start=start,
         end=end,
@@ -92,5 +110,6 @@ def build_task(doc: Document, item: Section, ancestors: tuple[Section, ...], men
 
 @stage("tasks", requires=("text", "sections", "deadlines"), assigns=("tasks",))
 def tasks(doc: Document) -> None:
-    mentions = doc.agency_mentions
-    doc.record.tasks = [build_task(doc, item, ancestors, mentions) for item, ancestors in task_items(doc.record.sections)]
+    mentions, deadlines = _ByStart(doc.agency_mentions), _ByStart(doc.record.deadlines)
+    doc.record.tasks = [build_task(doc, item, ancestors, mentions, deadlines)
+                        for item, ancestors in task_items(doc.record.sections)]

@@ -1,64 +1,52 @@
-"""OCR of page images with Tesseract (`vie`), after the clean-up a scan needs.
+"""OCR of page images with Tesseract (`vie`), after the clean-up the page calls for.
 
 Each page goes through, in order:
 
-1. grayscale;
-2. resolution: a scan below 200 dpi is enlarged to 300 dpi (Tesseract's models are trained
-   on ~300-dpi text; enlarging an already adequate scan only blurs it, so ≥ 200 dpi stays);
-3. a noise estimate (median absolute response of a Laplacian-like kernel: zero on clean
-   paper and on crisp fax strokes, high on sensor noise and specks). A noisy page gets a
-   contrast stretch, a median filter sized to the noise, then a binarisation (Otsu's
-   threshold, capped a few noise deviations below the paper level for sparse pages); a
-   clean page is left alone, because a median filter eats thin strokes and Tesseract's own
-   binarisation is already good on clean pages;
-4. deskew: the angle that maximises the sharpness of the horizontal projection profile
-   (rows of text become peaks), searched on a reduced copy; a tilt of 1° or more is undone
-   with the paper colour as border (below that Tesseract copes alone).
+1. grayscale (transparent areas are paper);
+2. its degradation signals and the steps they call for (`pipeline.ingest.cleanup`):
+   enlarging a low-resolution scan, flattening uneven paper, removing specks, denoising;
+3. where the signals are not sure (a few specks, moderate grain), a trial: a strip of the
+   page rich in text is read as it is and with the step, and the step is kept only when
+   Tesseract is more confident in what it read (by at least MIN_GAIN points of mean word
+   confidence; within that, when the language model finds the text more probable). So a
+   page that reads well as it is is never made worse by a filter;
+4. deskew from 1° (the angle at which the row profile of the ink is sharpest);
+5. Tesseract (`-l vie`, automatic page segmentation), words with their boxes and
+   confidences, laid out as text by `pipeline.ingest.layout` (letterhead columns apart).
 
-Tesseract runs once per page (text and word confidences from the same run) with
-`OMP_THREAD_LIMIT=1`; pages run in parallel instead. On the shared 2-core machine one page
-took 8.8 s (1.7 CPU s) that way against 20.3 s (4.3 CPU s) with Tesseract's own threads.
+Tesseract runs in-process through tesserocr (the model stays loaded: no process start and
+no model load per page, and a strip costs a tenth of a page), loaded APIs kept for the
+next page, each single-threaded (`OMP_THREAD_LIMIT=1`); pages of a file run in parallel,
+one per core (threads: Tesseract and OpenCV release the GIL).
+Without tesserocr the `tesseract` command is used instead (pytesseract).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import os
+import queue
+import re
+import subprocess
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import cache
+from typing import Any
 
 import cv2
 import numpy as np
 from PIL import Image
 
+from . import cleanup
+from .cleanup import TARGET_DPI, Signals, estimate_noise, estimate_skew  # noqa: F401  (kept importable here)
+from .layout import text_from_words, words
+from .pages import OcrResult, PageImage
+
 LANG = "vie"
-TARGET_DPI = 300
-LOW_DPI = 200
-NOISY = 20.0  # noise estimate above which a page is filtered and binarised
-VERY_NOISY = 80.0  # … and above which the median filter is 5×5 instead of 3×3
-PAPER_SIGMAS = 4.0  # a pixel this many noise deviations darker than the paper is ink
-MAX_SKEW = 5.0  # degrees searched either way
-MIN_SKEW = 1.0  # degrees; smaller tilts are left alone (no measurable effect on Tesseract)
-_LAPLACE = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
-
-
-@dataclass
-class PageImage:
-    """One page to OCR: the image and its resolution (None when the file does not say)."""
-
-    image: Image.Image
-    dpi: float | None = None
-
-
-@dataclass
-class OcrResult:
-    text: str
-    confidence: float | None  # mean word confidence, 0–100; None when no word was found
-    noise: float
-    skew: float
+MIN_GAIN = 1.0  # points of mean word confidence a trial step must gain to be kept
+STRIP_SHARE = 0.08  # height of the trial strip, as a share of the page (four or five lines of text)
 
 
 @cache
@@ -75,8 +63,88 @@ def tesseract_ready() -> str:
         raise ChithiError(None, f"Tesseract is not installed ({err}); run scripts/setup.sh") from None
     if LANG not in languages:
         raise ChithiError(None, f"Tesseract has no '{LANG}' model; install tesseract-ocr-vie")
-    os.environ["OMP_THREAD_LIMIT"] = "1"  # inherited by every tesseract process
+    os.environ["OMP_THREAD_LIMIT"] = "1"  # inherited by every tesseract process (and read by tesserocr's)
     return version
+
+
+@cache
+def tessdata() -> str | None:
+    """The folder of the installed Tesseract's models (where `vie.traineddata` is)."""
+    if os.environ.get("TESSDATA_PREFIX"):
+        return os.environ["TESSDATA_PREFIX"]
+    try:
+        listing = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found = re.search(r'"([^"]+)"', listing)
+    return found.group(1) if found else None
+
+
+_idle_apis: queue.SimpleQueue = queue.SimpleQueue()  # loaded tesserocr APIs not in use
+
+
+@contextmanager
+def _api() -> Iterator[Any]:
+    """A tesserocr API with the Vietnamese model loaded, for this thread while it reads a
+    page (None without tesserocr). APIs are kept for the next page: loading costs 0.05 s."""
+    try:
+        import tesserocr
+    except ImportError:
+        yield None
+        return
+    try:
+        api = _idle_apis.get_nowait()
+    except queue.Empty:
+        _quiet_leptonica(tesserocr.__file__)
+        api = tesserocr.PyTessBaseAPI(path=tessdata() or "", lang=LANG)
+    try:
+        yield api
+    finally:
+        _idle_apis.put(api)
+
+
+@cache
+def _quiet_leptonica(module: str) -> None:
+    """Silence Leptonica's messages ("Error in pixScanForForeground: invalid box" on a page
+    with nothing to find): they would land on stderr between chithi's own lines. Best effort:
+    the library tesserocr loaded is found beside it (a wheel) or by name."""
+    import ctypes
+    import ctypes.util
+    import glob
+
+    beside = glob.glob(os.path.join(os.path.dirname(module), "tesserocr.libs", "libleptonica*.so*"))
+    for name in beside + [ctypes.util.find_library("leptonica") or "", ctypes.util.find_library("lept") or ""]:
+        if not name:
+            continue
+        try:
+            ctypes.CDLL(name).setMsgSeverity(6)  # L_SEVERITY_NONE
+            return
+        except (OSError, AttributeError):
+            continue
+
+
+_TSV_HEADER = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
+
+
+def recognise(gray: np.ndarray, dpi: float | None) -> list[dict[str, str]]:
+    """Tesseract's words on a grey page (TSV rows)."""
+    with _api() as api:
+        if api is None:
+            return words(_recognise_cli(gray, dpi))
+        height, width = gray.shape
+        api.SetImageBytes(np.ascontiguousarray(gray).tobytes(), width, height, 1, width)
+        api.SetSourceResolution(round(dpi) if dpi else 0)
+        api.Recognize()
+        return words(_TSV_HEADER + api.GetTSVText(0))
+
+
+def _recognise_cli(gray: np.ndarray, dpi: float | None) -> str:
+    import pytesseract
+
+    with tempfile.TemporaryDirectory(prefix="chithi-ocr-") as folder:
+        path = os.path.join(folder, "page.bmp")  # written and read fastest (PGM reads slowly, PNG encodes slowly)
+        cv2.imwrite(path, gray)
+        return pytesseract.image_to_data(path, lang=LANG, config=f"--dpi {round(dpi)}" if dpi else "")
 
 
 def to_gray(image: Image.Image) -> np.ndarray:
@@ -86,113 +154,11 @@ def to_gray(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("L"))
 
 
-def normalise_resolution(gray: np.ndarray, dpi: float | None) -> np.ndarray:
-    if dpi is None or dpi >= LOW_DPI:
-        return gray
-    scale = TARGET_DPI / dpi
-    return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-
-
 def effective_dpi(dpi: float | None) -> int | None:
-    """The resolution of the page after `normalise_resolution` (None: let Tesseract guess)."""
+    """The resolution of the page after clean-up (None: let Tesseract estimate it)."""
     if dpi is None:
         return None
-    return TARGET_DPI if dpi < LOW_DPI else round(dpi)
-
-
-def estimate_noise(gray: np.ndarray) -> float:
-    """Median |Laplacian| over the page: 0 for clean paper, grows with grain and specks.
-    Measured on one band of 32 rows in eight, which gives the same figure eight times faster."""
-    bands = np.concatenate([gray[top:top + 32] for top in range(0, max(len(gray) - 32, 1), 256)])
-    response = cv2.filter2D(bands, cv2.CV_16S, _LAPLACE)
-    return float(np.median(np.abs(response)))
-
-
-def denoise(gray: np.ndarray, noise: float) -> np.ndarray:
-    """Stretch contrast, median-filter and binarise a noisy page; leave a clean one alone."""
-    if noise < NOISY:
-        return gray
-    low, high = np.percentile(gray, (1, 99))
-    stretched = np.clip((gray.astype(np.float32) - low) * 255 / max(high - low, 1), 0, 255).astype(np.uint8)
-    filtered = cv2.medianBlur(stretched, 5 if noise >= VERY_NOISY else 3)
-    return binarise(filtered)
-
-
-def binarise(gray: np.ndarray) -> np.ndarray:
-    """Otsu's threshold, capped at PAPER_SIGMAS noise deviations below the paper level.
-    On a sparse page (a short table, a signature page) ink is too rare for Otsu, which
-    then splits the paper's own grain into black and white; the cap keeps paper white."""
-    otsu, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    paper = float(np.median(gray))
-    spread = 1.4826 * float(np.median(np.abs(gray.astype(np.float32) - paper)))
-    threshold = min(otsu, paper - PAPER_SIGMAS * spread)
-    return np.where(gray > threshold, 255, 0).astype(np.uint8)
-
-
-def estimate_skew(gray: np.ndarray) -> float:
-    """Angle (degrees) that makes text rows horizontal: the rotation under which the ink's
-    row histogram is sharpest (text lines become tall peaks, gaps empty). Ink pixels of a
-    quarter-size copy are rotated as points, which is far cheaper than rotating images."""
-    small = cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
-    ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)[1]
-    ys, xs = np.nonzero(ink)
-    if len(ys) < 50:
-        return 0.0
-    step = max(1, len(ys) // 40_000)
-    ys, xs = ys[::step].astype(np.float64), xs[::step].astype(np.float64)
-
-    def sharpness(angle: float) -> float:
-        theta = np.deg2rad(angle)  # same convention as cv2.getRotationMatrix2D
-        rows = np.round(ys * np.cos(theta) - xs * np.sin(theta)).astype(np.int64)
-        profile = np.bincount(rows - rows.min())
-        return float(np.sum(np.diff(profile) ** 2))
-
-    coarse = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 0.5), key=sharpness)
-    return float(max(np.arange(coarse - 0.5, coarse + 0.51, 0.1), key=sharpness))
-
-
-def deskew(gray: np.ndarray, angle: float) -> np.ndarray:
-    """Rotate by `angle`; below MIN_SKEW Tesseract copes alone, and rotating costs time."""
-    if abs(angle) < MIN_SKEW:
-        return gray
-    height, width = gray.shape
-    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1)
-    paper = int(np.median(gray))
-    return cv2.warpAffine(gray, matrix, (width, height), flags=cv2.INTER_CUBIC,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=paper)
-
-
-def prepare(page: PageImage) -> tuple[np.ndarray, float, float]:
-    """The page image Tesseract should see, with the measured noise and skew."""
-    gray = normalise_resolution(to_gray(page.image), page.dpi)
-    noise = estimate_noise(gray)
-    clean = denoise(gray, noise)
-    angle = estimate_skew(clean)
-    return deskew(clean, angle), noise, angle
-
-
-def words(tsv: str) -> list[dict[str, str]]:
-    """The recognised words (level-5 rows) of Tesseract's TSV output, in reading order."""
-    rows = csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
-    return [r for r in rows if r["level"] == "5" and (r["text"] or "").strip()]
-
-
-def text_from_words(found: list[dict[str, str]]) -> str:
-    """Words → lines (one per line) → text blocks separated by a blank line. Tesseract's
-    paragraphs are not kept apart: on 1.5-spaced pages it makes every line one, which
-    would put a blank line between the lines of a sentence."""
-    blocks: list[list[list[str]]] = []
-    last_block = last_line = None
-    for word in found:
-        block = word["block_num"]
-        line = (block, word["par_num"], word["line_num"])
-        if block != last_block:
-            blocks.append([])
-        if line != last_line:
-            blocks[-1].append([])
-        blocks[-1][-1].append(word["text"])
-        last_block, last_line = block, line
-    return "\n\n".join("\n".join(" ".join(line) for line in block) for block in blocks)
+    return TARGET_DPI if dpi < cleanup.LOW_DPI else round(dpi)
 
 
 def mean_confidence(found: list[dict[str, str]]) -> float | None:
@@ -200,35 +166,103 @@ def mean_confidence(found: list[dict[str, str]]) -> float | None:
     return round(sum(scores) / len(scores), 2) if scores else None
 
 
-def ocr_page(page: PageImage) -> OcrResult:
-    import pytesseract
-
-    tesseract_ready()
-    image, noise, angle = prepare(page)
+# ------------------------------------------------------------------------ clean-up
+def prepare(page: PageImage) -> tuple[np.ndarray, Signals, list[str]]:
+    """The page image Tesseract should see, the page's signals and the steps taken."""
+    gray = to_gray(page.image)
+    signals = cleanup.measure(gray, page.dpi)
+    plan = cleanup.plan(signals)
+    steps = list(plan.sure)
+    image = cleanup.apply(gray, steps, signals)
+    signals.skew = estimate_skew(image)
+    image = cleanup.deskew(image, signals.skew)
     dpi = effective_dpi(page.dpi)
-    with tempfile.TemporaryDirectory(prefix="chithi-ocr-") as folder:
-        path = os.path.join(folder, "page.pgm")  # uncompressed: PNG encoding alone costs ~0.15 s a page
-        cv2.imwrite(path, image)
-        tsv = pytesseract.image_to_data(path, lang=LANG, config=f"--dpi {dpi}" if dpi else "")
-    found = words(tsv)
-    return OcrResult(text=text_from_words(found), confidence=mean_confidence(found), noise=noise, skew=angle)
+    for step in plan.trial:
+        if _trial_prefers(image, step, signals, dpi):
+            image = cleanup.apply(image, [step], signals)
+            steps.append(step)
+    if abs(signals.skew) >= cleanup.MIN_SKEW:
+        steps.append("deskew")
+    return image, signals, steps
 
 
-def ocr_pages(pages: list[PageImage], progress: bool = False, label: str = "OCR") -> list[OcrResult]:
-    """OCR pages in parallel (one single-threaded Tesseract per core), in page order."""
+def text_strip(gray: np.ndarray) -> np.ndarray:
+    """The horizontal strip (STRIP_SHARE of the page) with the most rows holding ink."""
+    height = len(gray)
+    span = max(1, int(height * STRIP_SHARE))
+    if height <= span:
+        return gray
+    small = cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)[1]
+    inked = (ink.mean(axis=1) > 2).astype(np.int32)  # rows with more than ~1 % ink
+    window = max(1, span // 4)
+    totals = np.convolve(inked, np.ones(window, np.int32), mode="valid")
+    top = int(np.argmax(totals)) * 4
+    return gray[top:top + span]
+
+
+def _trial_prefers(image: np.ndarray, step: str, signals: Signals, dpi: int | None) -> bool:
+    """Whether `step` makes a strip of the page read better (see the module docstring)."""
+    strip = text_strip(image)
+    as_is = recognise(strip, dpi)
+    treated = recognise(cleanup.apply(strip, [step], signals), dpi)
+    gain = (mean_confidence(treated) or 0.0) - (mean_confidence(as_is) or 0.0)
+    if abs(gain) >= MIN_GAIN:
+        return gain > 0
+    return _lm_score(treated) > _lm_score(as_is)
+
+
+def _lm_score(found: list[dict[str, str]]) -> float:
+    from .reading import lm_logprob
+
+    return lm_logprob(" ".join(w["text"] for w in found)) if found else float("-inf")
+
+
+def ocr_page(page: PageImage) -> OcrResult:
     tesseract_ready()
-    workers = max(1, min(len(pages), os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(ocr_page, page) for page in pages]
-        if not progress:
-            return [f.result() for f in futures]
-        from rich.console import Console
-        from rich.progress import Progress
+    image, signals, steps = prepare(page)
+    found = recognise(image, effective_dpi(page.dpi))
+    return OcrResult(text=text_from_words(found, *image.shape), confidence=mean_confidence(found),
+                     noise=signals.grain, skew=signals.skew, signals=signals.rounded(), steps=steps)
 
-        with Progress(console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task(label, total=len(futures))
-            results = []
-            for future in futures:
-                results.append(future.result())
-                bar.advance(task)
-        return results
+
+def ocr_pages(pages: Iterable[PageImage], progress: bool = False, label: str = "OCR",
+              total: int | None = None) -> list[OcrResult]:
+    """OCR pages in parallel (one single-threaded Tesseract per core), in page order.
+
+    `pages` is read lazily, a few pages ahead of the OCR (two per worker), so a scanned
+    PDF of hundreds of pages never has more than a handful of page images in memory.
+    `total`: the number of pages, for the progress bar."""
+    tesseract_ready()
+    workers = max(1, min(total or os.cpu_count() or 1, os.cpu_count() or 1))
+    results: list[OcrResult] = []
+    pending: deque[Future[OcrResult]] = deque()
+    with ThreadPoolExecutor(max_workers=workers) as pool, _progress(progress, label, total) as advance:
+        try:
+            for page in pages:
+                pending.append(pool.submit(ocr_page, page))
+                del page  # the pool holds it until it is read
+                while len(pending) >= 2 * workers:
+                    results.append(pending.popleft().result())
+                    advance()
+            while pending:
+                results.append(pending.popleft().result())
+                advance()
+        finally:
+            for future in pending:  # a page that could not be made: drop the queued ones
+                future.cancel()
+    return results
+
+
+@contextmanager
+def _progress(show: bool, label: str, total: int | None) -> Iterator[Callable[[], None]]:
+    """A rich progress bar on stderr while pages are OCRed (or nothing); gives `advance`."""
+    if not show:
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda: bar.advance(task)

@@ -2,16 +2,26 @@
 
 A page whose text layer is missing or unusable (glyph codes, private-use characters) is
 OCRed: the embedded scan when the page is a single full-page image, else a 300-dpi rendering.
+A text layer made of ordinary characters that still does not read as Vietnamese (a font
+whose codes map to the wrong letters: "Káº¿ hoáº¡ch") is doubtful: the page is OCRed too, and
+the reading that the language model prefers is kept (`pipeline.ingest.reading`).
+
+Page images are made one at a time, as OCR asks for them, each checked against
+`Limits.max_pixels` before it is rendered or decoded.
 """
 
 from __future__ import annotations
 
+import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import EncryptedFile, UnreadableFile
-from .ocr import PageImage
+from ..errors import EmptyDocument, EncryptedFile, UnreadableFile
+from .image import check_pixels
+from .limits import DEFAULT_LIMITS, Limits, over
+from .pages import PageImage
 
 SUFFIXES = {".pdf"}
 
@@ -50,27 +60,45 @@ class PdfPage:
     has_graphics: bool  # images or drawn shapes: worth OCRing when the text layer fails
 
 
-def check_pdf(path: Path) -> int:
-    """Open the PDF with pdfium to tell encrypted, damaged and fake PDFs apart; page count."""
+def check_pdf(path: Path, data: bytes | None = None, limits: Limits = DEFAULT_LIMITS) -> int:
+    """Open the PDF with pdfium to tell encrypted, damaged and fake PDFs apart; page count
+    (no pages, or more than `limits.max_pages`, is an error). `data`: the file's bytes."""
     import pypdfium2 as pdfium
 
-    with path.open("rb") as handle:
-        head = handle.read(1024)
-    if b"%PDF-" not in head:
+    data = path.read_bytes() if data is None else data
+    if b"%PDF-" not in data[:1024]:
         raise UnreadableFile(str(path), "not a PDF (no %PDF header)")
     try:
-        document = pdfium.PdfDocument(str(path))
+        document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as err:
         if "password" in str(err).lower():
             raise EncryptedFile(str(path), "the PDF is password-protected") from None
+        if _page_count(data) == 0:  # pdfium refuses a document without pages (and says "Success")
+            raise EmptyDocument(str(path), "the PDF has no pages") from None
         raise UnreadableFile(str(path), f"damaged or truncated PDF ({err})") from None
     try:
-        return len(document)
+        pages = len(document)
     finally:
         document.close()
+    if pages == 0:
+        raise EmptyDocument(str(path), "the PDF has no pages")
+    if pages > limits.max_pages:
+        raise over(path, "the number of pages", str(pages), str(limits.max_pages), "--max-pages")
+    return pages
 
 
-def read_pdf_text(path: Path) -> list[PdfPage]:
+def _page_count(data: bytes) -> int | None:
+    """The page count pdfplumber reads (None when it cannot open the file either)."""
+    import pdfplumber
+
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            return len(pdf.pages)
+    except Exception:  # any failure here means: damaged, as pdfium said
+        return None
+
+
+def read_pdf_text(path: Path, data: bytes | None = None) -> list[PdfPage]:
     """The text layer of each page (pdfplumber, top-to-bottom reading order with line
     breaks; table rows stay on one line). Running headers are kept."""
     import pdfplumber
@@ -79,7 +107,7 @@ def read_pdf_text(path: Path) -> list[PdfPage]:
 
     pages = []
     try:
-        with pdfplumber.open(path) as pdf:
+        with pdfplumber.open(io.BytesIO(data) if data is not None else path) as pdf:
             for page in pdf.pages:
                 text = page.extract_text() or ""
                 graphics = bool(page.images or page.curves or page.rects)
@@ -96,19 +124,25 @@ RENDER_DPI = 300
 FULL_PAGE = 0.85  # an image covering this share of the page is the page
 
 
-def pdf_page_images(path: Path, numbers: list[int]) -> list[PageImage]:
-    """Images of the given 1-based pages at native resolution: the embedded scan when
-    the page is a single full-page image, else a 300-dpi rendering."""
+def pdf_page_images(path: Path, numbers: list[int], data: bytes | None = None,
+                    limits: Limits = DEFAULT_LIMITS) -> Iterator[PageImage]:
+    """Images of the given 1-based pages at native resolution, one at a time: the embedded
+    scan when the page is a single full-page image, else a 300-dpi rendering."""
     import pypdfium2 as pdfium
 
-    document = pdfium.PdfDocument(str(path))
+    document = pdfium.PdfDocument(data if data is not None else str(path))
     try:
-        return [_page_image(document[n - 1]) for n in numbers]
+        for number in numbers:
+            page = document[number - 1]
+            try:
+                yield _page_image(path, number, page, limits)
+            finally:
+                page.close()
     finally:
         document.close()
 
 
-def _page_image(page) -> PageImage:
+def _page_image(path: Path, number: int, page, limits: Limits) -> PageImage:
     import pypdfium2.raw as pdfium_c
 
     images = list(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)))
@@ -116,10 +150,16 @@ def _page_image(page) -> PageImage:
     if len(images) == 1 and page.get_rotation() == 0:
         left, bottom, right, top = images[0].get_bounds()
         if (right - left) * (top - bottom) >= FULL_PAGE * width * height:
+            check_pixels(path, images[0].get_px_size(), limits, f"the image on page {number}")
             try:
                 bitmap = images[0].get_bitmap(render=False).to_pil()
                 return PageImage(bitmap, dpi=round(bitmap.width / ((right - left) / 72)))
             except Exception:  # an image pdfium cannot decode alone (e.g. JBIG2 globals): render
                 pass
+    size = (round(width / 72 * RENDER_DPI), round(height / 72 * RENDER_DPI))
+    if size[0] * size[1] > limits.max_pixels:
+        inches = f"{width / 72:.0f} × {height / 72:.0f} inches"
+        raise over(path, f"page {number} ({inches}) rendered at {RENDER_DPI} dpi", f"{size[0]} × {size[1]} pixels",
+                   f"{limits.max_pixels / 1e6:.0f} M pixels", "--max-pixels")
     rendered = page.render(scale=RENDER_DPI / 72, grayscale=True).to_pil()
     return PageImage(rendered, dpi=RENDER_DPI)

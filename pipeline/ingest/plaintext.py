@@ -2,7 +2,12 @@
 
 A byte-order mark first, then UTF-16 without one (NUL bytes on one side of most pairs),
 strict UTF-8, then the single-byte encoding whose decoding reads most like Vietnamese
-(Windows-1258, Windows-1252, Latin-1, or charset-normalizer's guess).
+(Windows-1258, Windows-1252, Latin-1, or charset-normalizer's guess). A file whose lines
+are partly UTF-8 and partly in a single-byte encoding (two files pasted together) is read
+line by line: UTF-8 where a line is valid UTF-8, the single-byte encoding elsewhere.
+
+Bytes that decode to a text made largely of control characters are not text (an image or
+an archive given a .txt name, random bytes on standard input) and are refused.
 """
 
 from __future__ import annotations
@@ -58,9 +63,26 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+MAX_CONTROL_SHARE = 0.05  # control characters (but tab, line and page breaks) in a text file
+
+
 def decode_text(data: bytes, path: str) -> tuple[str, str]:
     """Decode a text file: BOM, then BOM-less UTF-16, strict UTF-8, then the best-scoring
-    single-byte encoding (charset-normalizer's guess among the candidates)."""
+    single-byte encoding (charset-normalizer's guess among the candidates); refuse bytes
+    that are no text."""
+    text, encoding = _decode_any(data, path)
+    _check_is_text(text, path)
+    return text, encoding
+
+
+def _check_is_text(text: str, path: str) -> None:
+    sample = text[:200_000]
+    controls = sum(1 for c in sample if (c < " " and c not in "\t\n\r\x0b\x0c") or "\x7f" <= c <= "\x9f")
+    if controls > MAX_CONTROL_SHARE * len(sample):
+        raise UnreadableFile(path, f"binary data, not text ({controls / len(sample):.0%} control characters)")
+
+
+def _decode_any(data: bytes, path: str) -> tuple[str, str]:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return _decode(data[len(bom):], encoding.replace("-sig", ""), path), encoding
@@ -71,10 +93,39 @@ def decode_text(data: bytes, path: str) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    mixed = _mixed_with_utf8(data)
+    if mixed:
+        return mixed
+    return _single_byte(data)
+
+
+def _mixed_with_utf8(data: bytes) -> tuple[str, str] | None:
+    """Lines in UTF-8 among lines in a single-byte encoding, each line decoded its own way;
+    None unless some non-ASCII line is valid UTF-8 (a single-byte Vietnamese text almost
+    never makes a valid multi-byte UTF-8 sequence)."""
+    lines = data.split(b"\n")
+    utf8: list[str | None] = []
+    for line in lines:
+        try:
+            utf8.append(line.decode("utf-8") if not line.isascii() else None)
+        except UnicodeDecodeError:
+            utf8.append(None)
+    if not any(utf8):
+        return None
+    rest = b"\n".join(line for line, text in zip(lines, utf8) if text is None and not line.isascii())
+    _, single = _single_byte(rest, guess=False)
+    decoded = [text if text is not None else line.decode(single) for line, text in zip(lines, utf8)]
+    return "\n".join(decoded), f"utf-8+{single}"
+
+
+SCORED_CHARS = 1_000_000  # how much of a long text the candidates are scored on
+
+
+def _single_byte(data: bytes, guess: bool = True) -> tuple[str, str]:
     candidates = list(_LEGACY_CANDIDATES)
-    guess = _charset_normalizer_guess(data)
-    if guess and guess not in candidates:
-        candidates.append(guess)
+    guessed = _charset_normalizer_guess(data) if guess else None
+    if guessed and guessed not in candidates:
+        candidates.append(guessed)
     decoded = {}
     for encoding in candidates:
         try:
@@ -82,7 +133,7 @@ def decode_text(data: bytes, path: str) -> tuple[str, str]:
         except (UnicodeDecodeError, LookupError):
             continue
     # max() keeps the first of equal scores, so the candidate order breaks ties
-    best = max(decoded, key=lambda enc: vietnamese_score(decoded[enc]))
+    best = max(decoded, key=lambda enc: vietnamese_score(decoded[enc][:SCORED_CHARS]))
     return decoded[best], best
 
 

@@ -21,7 +21,7 @@ from .diacritics import restore_lines
 from .edits import Edit, apply_edits, merge_adjacent
 from .garble import repair_lines
 from .legacy import decode_legacy
-from .normalize import normalize
+from .normalize import normalize_recorded, removal_repairs
 from .routing import LineStats, classify_lines, garbled_spans_in_clean, invalid_spans, line_stats, vietnamese_spans
 from .vie_ocr import vie_ocr_edits
 
@@ -37,7 +37,7 @@ def repair(text: str, vie_ocr: bool = False) -> Repaired:
     `vie_ocr=True` says the text was read by `tesseract -l vie` (an OCRed scan): its clean
     lines also get the Vietnamese-OCR post-correction (`vie_ocr.vie_ocr_edits`, kind "ocr_vie")."""
     text, legacy = _decode_legacy(text)
-    text = normalize(text)
+    text, removed = normalize_recorded(text)
     lines = text.split("\n")
     stats = [line_stats(line) for line in lines]
     kinds = classify_lines(stats)
@@ -49,7 +49,11 @@ def repair(text: str, vie_ocr: bool = False) -> Repaired:
     edits: list[Edit] = []
     for start, line_edits in zip(_line_starts(lines), per_line):
         edits.extend(e.shifted(start) for e in line_edits)
-    fixed, repairs = apply_edits(text, merge_adjacent(text, edits))
+    merged = merge_adjacent(text, edits)
+    fixed, repairs = apply_edits(text, merged)
+    if removed:  # control characters normalisation took out, at their places in `fixed`
+        repairs = sorted(repairs + removal_repairs(removed, [(e.start, e.end, e.replacement) for e in merged]),
+                         key=lambda r: (r.start, r.end))
     return Repaired(text=fixed, repairs=repairs, legacy_encoding=legacy)
 
 

@@ -10,6 +10,11 @@ TCVN3 capital fonts (.VnTimeH and friends) reuse the lower-case codes, so an acc
 capital extracts as its lower-case code; the case is inferred from the ASCII capitals around
 it (a word or line in capitals), from the start of a sentence, and from words training text
 capitalises in mid-sentence ("Ủy ban").
+
+The tables read the codes as Latin-1 characters (what a PDF text layer or a Windows-1252
+reader makes of the bytes). A file read, or saved, through Windows-1258 instead shows
+other characters for 14 of the bytes ("Ơ" for 0xD5, a combining acute for 0xEC); such text
+is read back to those bytes first (`_from_cp1258`), so the same tables convert it.
 """
 
 from __future__ import annotations
@@ -30,6 +35,16 @@ MIN_DOCUMENT_GAIN = 1.0  # one more syllable, or two tell-tale codes gone
 AFTER_SENTENCE_END = re.compile(r"([.!?:]\s+|^\s*[-–+•*#]+\s*|^\s*[\dIVXa-zđ]{1,4}[.)]\s+)$")
 # Vietnamese letters outside Latin-1: legacy fonts never produce them, Unicode text always has them.
 UNICODE_ONLY_LETTER = re.compile(r"[ăđĩũơưĂĐĨŨƠƯ\u1ea0-\u1ef9]")
+# Read through Windows-1258, legacy codes give Vietnamese letters too ("ơ", and any letter
+# once NFC joins a base and a tone), so a line is only worth decoding that way when it holds
+# a tell-tale: a code that no Vietnamese text contains, or a tone mark left uncombined.
+CP1258_TELLTALE = re.compile("[\u0300\u0301\u0303\u0309\u0323\u20ab"
+                             + "".join(c for c in map(chr, range(0xA1, 0x100)) if c not in LATIN1_VIETNAMESE) + "]")
+# The characters Windows-1258 gives for the bytes 0xA0–0xFF where Latin-1 gives others.
+_CP1258_CHARS = {bytes([b]).decode("cp1258"): bytes([b]).decode("latin-1") for b in range(0xA0, 0x100)
+                 if bytes([b]).decode("cp1258") != bytes([b]).decode("latin-1")}
+_CP1258_TO_LATIN1 = str.maketrans(_CP1258_CHARS)
+_CP1258_REPERTOIRE = frozenset(bytes(range(256)).decode("cp1258", "ignore"))
 
 
 @cache
@@ -126,26 +141,44 @@ def _decode_vni_line(line: str, starts_sentence: bool = True) -> str:
 DECODERS = {"TCVN3": _decode_tcvn3_line, "VNI": _decode_vni_line}
 
 
+def _from_cp1258(line: str) -> str:
+    """`line` as the Latin-1 characters of the bytes it was read from through Windows-1258.
+    A letter that Windows-1258 writes as base + combining tone and that NFC put together
+    ("o" + U+0300 → "ò") is taken apart first."""
+    if any(c not in _CP1258_REPERTOIRE for c in line):
+        line = "".join(c if c in _CP1258_REPERTOIRE else unicodedata.normalize("NFD", c) for c in line)
+    return line.translate(_CP1258_TO_LATIN1)
+
+
+# (table, code page the codes were read through): the Latin-1 readings first, so that on a
+# tie they are kept (as before Windows-1258 readings were tried).
+_READINGS = (("TCVN3", "latin-1"), ("VNI", "latin-1"), ("TCVN3", "cp1258"), ("VNI", "cp1258"))
+
+
 def _ends_sentence(line: str) -> bool:
     """Whether text after `line` starts a sentence: nothing before, closing punctuation, or a heading."""
     line = line.strip()
     return not line or line[-1] in ".!?:" or not any(c.islower() for c in line)
 
 
-def _decode_lines(lines: list[str], encoding: str, scores: dict[int, float]) -> tuple[list[str | None], float]:
+def _decode_lines(lines: list[str], encoding: str, scores: dict[int, float],
+                  code_page: str = "latin-1") -> tuple[list[str | None], float]:
     """Each line decoded with one table, or None where that does not make it more Vietnamese;
     and the score the decoded lines gain. `scores` keeps the lines' own scores by index, for
-    the next encoding."""
+    the next encoding. `code_page`: what the codes were read through (latin-1 or cp1258)."""
     decoder = DECODERS[encoding]
+    cp1258 = code_page == "cp1258"
     out: list[str | None] = []
     gain = 0.0
     previous = ""  # the last line with text
     for index, line in enumerate(lines):
         line_before, previous = previous, line if line.strip() else previous
-        if line.isascii() or UNICODE_ONLY_LETTER.search(line):
-            out.append(None)  # legacy fonts only produce Latin-1 codes; real Unicode letters mean Unicode
+        # legacy fonts only produce Latin-1 codes; real Unicode letters mean Unicode
+        if line.isascii() or (not CP1258_TELLTALE.search(line) if cp1258 else UNICODE_ONLY_LETTER.search(line)):
+            out.append(None)
             continue
-        decoded = decoder(line, _ends_sentence(line_before))  # only for the lines decoded: it reads every character
+        # only for the lines decoded: it reads every character
+        decoded = decoder(_from_cp1258(line) if cp1258 else line, _ends_sentence(line_before))
         before = scores.get(index)
         if before is None:
             before = scores[index] = _score(line)
@@ -168,9 +201,11 @@ def decode_legacy(text: str) -> tuple[str, str | None]:
     lines = text.split("\n")
     best_gain, best = MIN_DOCUMENT_GAIN, None
     scores: dict[int, float] = {}
-    for encoding in ENCODINGS:
-        decoded, gain = _decode_lines(lines, encoding, scores)
-        if gain >= best_gain:
+    for encoding, code_page in _READINGS:
+        decoded, gain = _decode_lines(lines, encoding, scores, code_page)
+        # between the Latin-1 readings a tie goes to the later one (as it always has); a
+        # Windows-1258 reading must do strictly better than what was found before it
+        if gain > best_gain or gain == best_gain and code_page == "latin-1":
             best_gain, best = gain, (encoding, decoded)
     if best is None:
         return text, None

@@ -17,14 +17,20 @@ them, among neighbouring lines that mostly lack them too and hold enough garble 
 syllable, Latin-1 marks), is read whole by the garble repairer, every word a candidate,
 whatever share of its words happens to look like a syllable ("dong sé phan b6 chi tiéu cho
 cac huyén, thi xa" is such a line).
+
+A line without any Vietnamese mark that reads as English (several English function words
+that are no Vietnamese syllable: "of", "with", "will") or as code (`root:x:0:0:/bin/bash`,
+a URL, an e-mail address) is foreign: it is left as it is and does not count towards the
+document's class.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
+from ..resources import data
 from ..text.vietnamese import Token, is_stripped_syllable, is_syllable, strip_diacritics, token_kinds, tokenize
 
 MIN_WORDS = 4
@@ -38,6 +44,13 @@ OCR_MIN_EVIDENCE = 0.12  # … and this share of those are garble evidence or ca
 _LATIN1_VOWELS = frozenset("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ")
 _FOREIGN_LETTERS = re.compile(r"[fjwzFJWZ]")
 _DIGIT_IN_WORD = re.compile(r"[^\W\d_]\d|\d[^\W\d_]")
+FOREIGN_MIN_ENGLISH = 2  # English function words that make an unmarked line English …
+FOREIGN_MIN_SHARE = 0.15  # … when they are at least this share of its words
+# Runs of characters without a space that are code: "a:b" between lower-case letters
+# (root:x:0:0), a URL, an e-mail address, a backslash, or a path of lower-case names between
+# slashes (/usr/sbin/); document codes (01/2019/TT-BLĐTBXH) are none of these.
+_CODE = re.compile(r"\S*(?:[a-z]:[a-z/]|://|\w@\w|\\|/[a-z][a-z0-9._-]*/)\S*")
+FOREIGN_MIN_CODE = 0.8  # share of a line's non-space characters in code that makes it code
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,7 @@ class LineStats:
     suspect: int = 0  # word tokens (any) whose marks do not make a syllable: all a clean line's restoration reads
     vietnamese: int = 0  # syllables written with a Vietnamese letter outside Latin-1 (ư ơ ă đ ạ ả …)
     evidence: int = 0  # words that are garble evidence (invalid, or marked but no syllable) or carry Latin-1 marks only
+    foreign: bool = False  # English or code, no Vietnamese (then the counts are all 0)
 
     def classify(self) -> str:
         if self.words == 0:
@@ -71,15 +85,37 @@ class LineStats:
 
 def line_stats(line: str) -> LineStats:
     words = marked = invalid = suspect = vietnamese = evidence = 0
+    english = 0  # English function words
     for text, kind in token_kinds(line):
         if kind == "word" or kind == "mixed":
             w, m, i, s, v, e = _word_stats(text, kind)
             words, marked, invalid, suspect = words + w, marked + m, invalid + i, suspect + s
             vietnamese, evidence = vietnamese + v, evidence + e
+            english += kind == "word" and text.lower() in english_function_words()
+    if not marked and line.isascii() and _foreign(line, words, english):
+        return _FOREIGN
     return LineStats(words, marked, invalid, suspect, vietnamese, evidence)
 
 
+def _foreign(line: str, words: int, english: int) -> bool:
+    """An unmarked line that is English, or code with no Vietnamese words around it (a
+    Markdown link's text is not code: "[Thu Vien Phap Luat](https://…)")."""
+    if english >= FOREIGN_MIN_ENGLISH and english >= FOREIGN_MIN_SHARE * words:
+        return True
+    code = list(_CODE.finditer(line))
+    if not code or sum(m.end() - m.start() for m in code) < FOREIGN_MIN_CODE * sum(not c.isspace() for c in line):
+        return False
+    rest = _CODE.sub(" ", line)
+    return sum(1 for word, kind in token_kinds(rest) if kind == "word" and len(word) > 1 and is_stripped_syllable(word)) < 2
+
+
+@cache
+def english_function_words() -> frozenset[str]:
+    return frozenset(data("pipeline.repair", "foreign_words.json")["english_function_words"])
+
+
 _NO_WORDS = LineStats(0, 0, 0, 0)
+_FOREIGN = LineStats(0, 0, 0, 0, foreign=True)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -190,7 +226,7 @@ def classify_lines(stats: list[LineStats]) -> list[str]:
     english_ocr = _in_english_ocr(stats)
     kinds = []
     for st, ocr in zip(stats, english_ocr):
-        if st.words and not st.vietnamese_poor:
+        if st.foreign or st.words and not st.vietnamese_poor:
             kinds.append("clean")
         elif ocr:
             kinds.append("ocr_garble")
@@ -237,6 +273,6 @@ def short_line_class(st: LineStats, doc_class: str) -> str:
     """A line with too few words to judge takes the document's class ("DANG CQNG SAN VIDT
     NAM" in an English-OCR scan counts three words: capitals that are no syllable are not
     counted), unless all its words carry marks."""
-    if st.words and st.marked == st.words:
+    if st.foreign or st.words and st.marked == st.words:
         return "clean"
     return doc_class if doc_class in ("clean", "ocr_garble") else "stripped"
