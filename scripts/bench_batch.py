@@ -176,7 +176,7 @@ class TreeMeter:
 
 def run_batch(inputs: Path, out: Path, engine: str, workers: int, repair: bool) -> dict:
     command = [sys.executable, "-m", "pipeline.cli", "batch", str(inputs), "-o", str(out),
-               "--engine", engine, "--workers", str(workers)]
+               "--engine", engine, "--workers", str(workers), "--no-report"]  # the roll-up is timed by bench_rollup.py
     if not repair:
         command.append("--no-repair")
     started = time.perf_counter()

@@ -47,8 +47,9 @@ INNER_CALLS = (  # (module, function, label): the code whose cost is set by a mo
     ("pipeline.repair.garble_kernels", "search", "garble channel search (numba)"),
 )
 BUDGET_DOCS_PER_SECOND, BUDGET_CORES = 50, 2  # the throughput target of issue 6
-REPAIR_STEPS = ("_decode_legacy", "normalize", "line_stats", "_garble_edits_many", "restore_lines",
-                "_with_garbled_tokens", "merge_adjacent", "apply_edits")
+REPAIR_STEPS = ("_decode_legacy", "normalize_recorded", "line_stats", "classify_lines", "vietnamese_spans",
+                "garbled_spans_in_clean", "invalid_spans", "_garble_edits_many", "restore_lines", "_with_garbled_tokens",
+                "vie_ocr_edits", "merge_adjacent", "apply_edits")
 
 
 @contextmanager
