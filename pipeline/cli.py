@@ -22,6 +22,7 @@ from .ingest.limits import DEFAULT_LIMITS
 
 if TYPE_CHECKING:
     from .ingest.limits import Limits
+    from .schema import DocumentRecord
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_INPUT, EXIT_OUTPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 70, 130
 EXIT_CODES = {
@@ -128,7 +129,7 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
         yield handle
 
 
-def _figures_text(name: str, index: int, count: int, record) -> str:
+def _figures_text(name: str, index: int, count: int, record: DocumentRecord) -> str:
     from .extract.side_by_side import figures_table, planned_vs_achieved
 
     title = f"== {name}" + (f" (document {index} of {count})" if count > 1 else "") + " =="

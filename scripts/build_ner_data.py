@@ -49,7 +49,7 @@ import spacy  # noqa: E402
 from spacy.tokens import DocBin, Span  # noqa: E402
 
 from pipeline.document import Document  # noqa: E402
-from pipeline.extract.ner import rule_spans, syllable_doc, syllable_tokens, token_range  # noqa: E402
+from pipeline.extract.ner import rule_spans, syllable_doc, syllable_tokens, text_lines, token_range  # noqa: E402
 from pipeline.registry import get_stage  # noqa: E402
 from pipeline.runner import document_stages, run_stages  # noqa: E402
 from pipeline.schema import DocumentRecord  # noqa: E402
@@ -239,16 +239,6 @@ def gold_rejected_spans(prefix: str, index: int, record: DocumentRecord) -> list
                     for m in (x.mentions or [x])]
 
 
-def paragraphs(text: str) -> list[tuple[int, int]]:
-    """Non-blank lines of `text` as (start, end)."""
-    out, start = [], 0
-    for line in text.split("\n"):
-        if line.strip():
-            out.append((start, start + len(line)))
-        start += len(line) + 1
-    return out
-
-
 def sample_docs(nlp, prefix: str) -> list:
     (path,) = SAMPLES.glob(f"{prefix}_*.txt")
     stages = [s.name for s in document_stages(model=False)]
@@ -256,7 +246,7 @@ def sample_docs(nlp, prefix: str) -> list:
     for record in run_stages(path, stages=stages):
         spans = gold_checked_spans(prefix, record.source.index, record)
         rejected = gold_rejected_spans(prefix, record.source.index, record)
-        for start, end in paragraphs(record.text):
+        for start, end in text_lines(record.text):
             if any(start <= s and e <= end for s, e in rejected):
                 continue  # a line whose true spans are unknown would teach "no entity here"
             inside = [(s - start, e - start, l) for s, e, l in spans if start <= s and e <= end]

@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from ocr_common import VIETNAMESE_LETTER, prose_lines  # noqa: E402
+from ocr_common import VIETNAMESE_LETTER, prose_lines, wrap  # noqa: E402
 from train_lm import CORPORA, SOURCES, is_held_out  # noqa: E402
 
 CACHE = ROOT / ".cache" / "ocr"
@@ -227,18 +227,6 @@ def source_of(spec: Spec, pieces: list[str] | None = None) -> str:
 # ---------------------------------------------------------------- path 1: Pillow
 
 
-def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
-    out, current = [], ""
-    for word in text.split():
-        trial = f"{current} {word}".strip()
-        if current and font.getlength(trial) > width:
-            out.append(current)
-            current = word
-        else:
-            current = trial
-    return out + [current] if current else out
-
-
 def render_pil(spec: Spec) -> tuple[Image.Image, str]:
     family = FAMILIES[spec.family]
     px = round(spec.pt * spec.dpi / 72)
@@ -249,7 +237,7 @@ def render_pil(spec: Spec) -> tuple[Image.Image, str]:
     placed = []
     for text, style in spec.lines:
         font = fonts[style]
-        for piece in _wrap(text, font, width - left - right):
+        for piece in wrap(text, font, width - left - right):
             x = left if style != "heading" else (width - font.getlength(piece)) / 2
             placed.append((x, piece, font))
     step = round(px * spec.leading)

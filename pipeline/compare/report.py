@@ -37,10 +37,10 @@ def _date_line(result: Comparison) -> tuple[str, str]:
         key = "follows_cites"
     elif summary.dating == "latest_date_in_plan":
         key = f"{css}_inferred"
-    return text[key].format(plan_date=_vn_date(summary.plan_date), reference_date=_vn_date(summary.reference_date)), css
+    return text[key].format(plan_date=vn_date(summary.plan_date), reference_date=vn_date(summary.reference_date)), css
 
 
-def _vn_date(iso: str | None) -> str:
+def vn_date(iso: str | None) -> str:
     """'2022-12-12' → '12/12/2022', the way Vietnamese documents write dates."""
     if not iso or len(iso.split("-")) != 3:
         return iso or ""

@@ -25,7 +25,12 @@ def metric_label(metric: str, unit: str | None = None) -> str:
     """The Vietnamese name of a metric ('workers_sent' → 'Lao động đi làm việc ở nước ngoài'),
     with '(%)' for a percentage of a count ('workers_sent', 'percent': of the plan, of a year)."""
     name = _names()["metrics"].get(metric, metric)
-    return f"{name} (%)" if unit == "percent" and not metric.startswith("share_") else name
+    return f"{name} (%)" if _share_of_a_count(metric, unit) else name
+
+
+def _share_of_a_count(metric: str, unit: str | None) -> bool:
+    """A percentage of a metric that counts (workers sent: '100,3 % of the plan'), not a share metric."""
+    return unit == "percent" and not metric.startswith("share_")
 
 
 def scope_label(scope: str | None) -> str:
@@ -104,7 +109,7 @@ def figures_table(rows: list[PlannedAchieved]) -> str:
         return "; ".join(f"{value_text(i)} @{i.start}-{i.end}" for i in items) or "-"
 
     lines = [("metric", "year", "scope", "planned", "achieved")]
-    lines += [(r.metric + (" (%)" if r.unit == "percent" and not r.metric.startswith("share_") else ""),
+    lines += [(r.metric + (" (%)" if _share_of_a_count(r.metric, r.unit) else ""),
                str(r.year or "-"), r.scope or "-", cell(r.planned), cell(r.achieved)) for r in rows]
     widths = [max(len(line[i]) for line in lines) for i in range(4)]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(line[:4], widths)) + "  " + line[4] for line in lines) + "\n"

@@ -26,10 +26,11 @@ from starlette.responses import Response
 from .. import __version__
 from ..compare.notices import labels as report_labels
 from ..compare.quotes import plain
+from ..compare.report import vn_date
 from .jobs import Worker
 from .security import Limits, csrf_token, guard
 from .storage import Store
-from .textview import ui, vn_date
+from .textview import ui
 
 log = logging.getLogger("chithi.workbench")
 

@@ -9,6 +9,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from ..compare.report import vn_date
 from ..extract.side_by_side import metric_label, planned_vs_achieved, scope_label, value_text
 from ..resources import data
 from ..schema import DocumentRecord, Figure, Target
@@ -34,19 +35,6 @@ class Segment:
     item: str | None = None  # the innermost item covering the segment
     original: str | None = None  # the text before repair, when the segment was repaired
     markup: bool = False  # Markdown marks of a converted document ('### ', '**'), shown dimmed
-
-
-def vn_date(iso: str | None) -> str:
-    if not iso or len(iso.split("-")) != 3:
-        return iso or ""
-    year, month, day = iso.split("-")
-    return f"{day}/{month}/{year}"
-
-
-def _number(value: float | None) -> str:
-    if value is None:
-        return ""
-    return f"{value:,.0f}".replace(",", ".") if value == int(value) else f"{value:g}".replace(".", ",")
 
 
 def items_of(record: DocumentRecord) -> tuple[list[Item], list[tuple[int, int, str]]]:
